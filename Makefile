@@ -1,0 +1,164 @@
+# clone2 + BPF pid policy: builds our patched Linux 6.1, the BPF programs,
+# the loader and the tests, and runs the tests in a qemu VM on that kernel.
+# Everything generated goes under $(BUILD). `make V=1` shows full commands.
+
+BUILD		:= build
+KSRC		:= $(BUILD)/linux
+KOBJ		:= $(BUILD)/kernel
+HOBJ		:= $(BUILD)/headers-obj
+HDRS		:= $(BUILD)/usr/include
+BZIMAGE		:= $(KOBJ)/arch/x86/boot/bzImage
+VMLINUX		:= $(KOBJ)/vmlinux
+VMLINUX_H	:= $(BUILD)/vmlinux.h
+INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
+
+KCONFIG_FRAGMENTS := $(wildcard kernel/config/*.config)
+KPATCHES	:= kernel/patches/series $(wildcard kernel/patches/*.patch)
+
+# ccache lives outside the repository so fresh clones reuse it; fixed build
+# stamps keep the kernel's generated files, and so ccache, stable.
+export CCACHE_DIR ?= $(HOME)/.cache/ccache
+export KBUILD_BUILD_TIMESTAMP := Thu Jan  1 00:00:00 UTC 2026
+export KBUILD_BUILD_USER := pidpolicy
+export KBUILD_BUILD_HOST := pidpolicy
+KMAKE = $(MAKE) -C $(KSRC) CC="ccache gcc" -j$(shell nproc)
+
+CC		:= gcc
+CLANG		:= clang
+BPFTOOL		:= bpftool
+CFLAGS		:= -O2 -g -Wall -Wextra -Werror -std=gnu11
+# Userspace compiles against our kernel's uapi headers, not the host's.
+CPPFLAGS	:= -isystem $(HDRS) -Iinclude -Itests -I$(BUILD)
+BPF_CFLAGS	:= -g -O2 -Wall -Wextra -Werror -target bpf -D__TARGET_ARCH_x86 \
+		   -I$(BUILD) -Iinclude
+LIBBPF_LDLIBS	:= -lbpf -lelf -lz
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-7s %s\n' $(1) $(2)
+MAKEFLAGS += --no-print-directory
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.PHONY: all deps kernel headers vmlinux.h bpf loader tests initramfs test demo clean
+
+all: kernel tests
+
+deps:
+	$(Q)scripts/deps.sh
+
+# --- kernel -----------------------------------------------------------------
+$(KSRC)/.patched: $(KPATCHES) kernel/prepare-source.sh | deps
+	$(Q)kernel/prepare-source.sh $(KSRC) kernel/patches
+	@touch $@
+
+$(KOBJ)/.config: $(KCONFIG_FRAGMENTS) kernel/make-config.sh | $(KSRC)/.patched
+	$(call msg,CONFIG,$@)
+	$(Q)kernel/make-config.sh $(KSRC) $(KOBJ) $(KCONFIG_FRAGMENTS)
+
+# kbuild runs only when the patches or the config changed; it then rebuilds
+# just the objects whose sources changed.
+$(KOBJ)/.built: $(KOBJ)/.config $(KSRC)/.patched
+	$(call msg,KBUILD,$(BZIMAGE))
+	$(Q)+$(KMAKE) -s O=$(abspath $(KOBJ)) bzImage
+	@touch $@
+
+kernel: $(KOBJ)/.built
+
+# A separate object dir: headers_install needs no .config and must not race
+# the kernel build under -j.
+$(HDRS)/.installed: $(KSRC)/.patched
+	$(call msg,HEADERS,$(HDRS))
+	$(Q)+$(KMAKE) -s O=$(abspath $(HOBJ)) INSTALL_HDR_PATH=$(abspath $(BUILD)/usr) \
+		headers_install
+	@touch $@
+
+headers: $(HDRS)/.installed
+
+# The stamp follows vmlinux; vmlinux.h itself changes only with the kernel's
+# types, so BPF objects rebuild only then.
+$(VMLINUX_H).stamp: $(KOBJ)/.built vmlinux-gen/gen-vmlinux-h
+	$(call msg,GEN,$(VMLINUX_H))
+	$(Q)vmlinux-gen/gen-vmlinux-h $(VMLINUX) $(VMLINUX_H)
+	@touch $@
+$(VMLINUX_H): $(VMLINUX_H).stamp ;
+
+vmlinux.h: $(VMLINUX_H)
+
+# --- BPF objects and skeletons ---------------------------------------------
+$(BUILD)/%.bpf.o: %.bpf.c $(VMLINUX_H) $(wildcard include/*.h)
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+BPF_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bpf/*.bpf.c tests/*/*.bpf.c))
+bpf: $(BPF_OBJS)
+
+# --- userspace ----------------------------------------------------------------
+HARNESS_SRC	:= tests/harness.c
+HOST_TESTS	:= $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*_test.c))
+VM_TESTS	:= $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/vm/*_test.c))
+# The clone2 ABI tests also run as 32-bit binaries: one struct layout.
+VM_TESTS_32	:= $(patsubst %,%_m32,$(filter %/clone2_test,$(VM_TESTS)))
+VM_EXIT		:= $(BUILD)/tests/vm/vm-exit
+
+$(BUILD)/tests/host/%: tests/host/%.c $(HARNESS_SRC) tests/harness.h | $(HDRS)/.installed
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(HARNESS_SRC)
+
+# In-VM tests may embed a BPF skeleton named after them (smoke_test.c
+# includes tests/vm/smoke_test.skel.h built from smoke_test.bpf.c).
+vm_skel = $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(wildcard tests/vm/$(1).bpf.c))
+.SECONDEXPANSION:
+$(BUILD)/tests/vm/%_test: tests/vm/%_test.c $(HARNESS_SRC) tests/harness.h $(wildcard include/*.h) \
+		$$(call vm_skel,$$*_test) | $(HDRS)/.installed
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/tests/vm $(CFLAGS) -o $@ $< $(HARNESS_SRC) \
+		$(if $(call vm_skel,$*_test),$(LIBBPF_LDLIBS))
+
+$(BUILD)/tests/vm/%_test_m32: tests/vm/%_test.c $(HARNESS_SRC) tests/harness.h $(wildcard include/*.h) \
+		| $(HDRS)/.installed
+	$(call msg,CC-M32,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -m32 $(CPPFLAGS) $(CFLAGS) -o $@ $< $(HARNESS_SRC)
+
+$(VM_EXIT): tests/vm/vm-exit.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -static $(CFLAGS) -o $@ $<
+
+tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(VM_EXIT)
+
+# --- the VM image -------------------------------------------------------------
+INITRAMFS_FILES := $(VM_EXIT):/usr/libexec/vm-exit \
+		   /usr/sbin/bpftool:/usr/sbin/bpftool \
+		   tests/vm/run-tests:/tests/run-tests \
+		   $(foreach t,$(VM_TESTS) $(VM_TESTS_32),$(t):/tests/$(notdir $(t)))
+
+$(INITRAMFS): $(VM_EXIT) $(VM_TESTS) $(VM_TESTS_32) tests/vm/init tests/vm/mkinitramfs \
+		tests/vm/run-tests | deps
+	$(call msg,CPIO,$@)
+	$(Q)tests/vm/mkinitramfs $@ $(BUILD)/initramfs-root $(INITRAMFS_FILES)
+
+initramfs: $(INITRAMFS)
+
+# --- the two commands of the README -----------------------------------------
+test: kernel tests initramfs
+	$(Q)tests/run-all $(HOST_TESTS) -- tests/vm/run -- /tests/run-tests
+
+demo: kernel initramfs
+	$(Q)tests/vm/run -- sh -c 'uname -sr; echo "LSMs: $$(cat /sys/kernel/security/lsm)"; \
+		ls -l /sys/kernel/btf/vmlinux'
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,32 @@
+#!/bin/bash
+# Install the Debian packages the build and the tests need. Silent and
+# quick when everything is present; `apt-get update` only when not.
+set -euo pipefail
+
+packages=(
+	make gcc gcc-multilib libc6-dev bc flex bison cpio xz-utils gzip perl
+	libelf-dev libssl-dev dwarves ccache sparse      # kernel build, checks
+	linux-source-6.1                                 # the kernel we patch
+	clang llvm libbpf-dev bpftool pkg-config zlib1g-dev libjson-c-dev
+	qemu-system-x86 busybox-static file              # the test VM
+	mandoc python3-ply python3-git                   # man page lint, checkpatch
+)
+
+declare -A installed
+while read -r pkg status; do
+	[ "$status" = installed ] && installed[$pkg]=1
+done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${packages[@]}" 2>/dev/null || true)
+missing=()
+for pkg in "${packages[@]}"; do
+	[ -n "${installed[$pkg]:-}" ] || missing+=("$pkg")
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; run 'make deps' as root" >&2
+	exit 1
+fi
+echo "  APT     ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
