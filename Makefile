@@ -102,6 +102,18 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 BPF_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard bpf/*.bpf.c tests/*/*.bpf.c))
 bpf: $(BPF_OBJS)
 
+# --- the pidpolicy loader -----------------------------------------------------
+PIDPOLICY	:= $(BUILD)/loader/pidpolicy
+
+$(PIDPOLICY): loader/pidpolicy.c loader/parse.c loader/parse.h $(BUILD)/bpf/pidpolicy.skel.h \
+		$(wildcard include/*.h) | $(HDRS)/.installed
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/bpf -Iloader $(CFLAGS) -o $@ $(filter %.c,$^) \
+		$(LIBBPF_LDLIBS) -ljson-c
+
+loader: $(PIDPOLICY)
+
 # --- userspace ----------------------------------------------------------------
 HARNESS_SRC	:= tests/harness.c
 HOST_TESTS	:= $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*_test.c))
@@ -113,7 +125,10 @@ VM_EXIT		:= $(BUILD)/tests/vm/vm-exit
 $(BUILD)/tests/host/%: tests/host/%.c $(HARNESS_SRC) tests/harness.h | $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(HARNESS_SRC)
+	$(Q)$(CC) $(CPPFLAGS) -Iloader $(CFLAGS) -o $@ $(filter %.c,$^)
+
+# Host unit tests of the loader's parsers link the parser itself.
+$(BUILD)/tests/host/parse_test: loader/parse.c loader/parse.h
 
 # In-VM tests may embed a BPF skeleton named after them (smoke_test.c
 # includes tests/vm/smoke_test.skel.h built from smoke_test.bpf.c).
@@ -137,16 +152,34 @@ $(VM_EXIT): tests/vm/vm-exit.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) -static $(CFLAGS) -o $@ $<
 
-tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(VM_EXIT)
+# The example programs: restore-tree, and the EXAMPLES program of clone2(2),
+# compiled from the man page itself so the page cannot go stale.
+EXAMPLES	:= $(BUILD)/examples/restore-tree $(BUILD)/examples/clone2_example
+
+$(BUILD)/examples/clone2_example.c: man/clone2.2 man/extract-example
+	$(call msg,EXTRACT,$@)
+	@mkdir -p $(@D)
+	$(Q)man/extract-example $< clone2_example.c > $@
+
+$(BUILD)/examples/%: $$(or $$(wildcard examples/$$*.c),$(BUILD)/examples/$$*.c) include/clone2.h \
+		| $(HDRS)/.installed
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+
+tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(VM_EXIT) $(EXAMPLES)
 
 # --- the VM image -------------------------------------------------------------
 INITRAMFS_FILES := $(VM_EXIT):/usr/libexec/vm-exit \
 		   /usr/sbin/bpftool:/usr/sbin/bpftool \
+		   $(PIDPOLICY):/usr/sbin/pidpolicy \
 		   tests/vm/run-tests:/tests/run-tests \
-		   $(foreach t,$(VM_TESTS) $(VM_TESTS_32),$(t):/tests/$(notdir $(t)))
+		   examples/nested-tree.txt:/usr/share/pidpolicy/nested-tree.txt \
+		   $(foreach t,$(VM_TESTS) $(VM_TESTS_32),$(t):/tests/$(notdir $(t))) \
+		   $(foreach e,$(EXAMPLES),$(e):/usr/bin/$(notdir $(e)))
 
-$(INITRAMFS): $(VM_EXIT) $(VM_TESTS) $(VM_TESTS_32) tests/vm/init tests/vm/mkinitramfs \
-		tests/vm/run-tests | deps
+$(INITRAMFS): $(VM_EXIT) $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES) $(PIDPOLICY) tests/vm/init \
+		tests/vm/mkinitramfs tests/vm/run-tests examples/nested-tree.txt | deps
 	$(call msg,CPIO,$@)
 	$(Q)tests/vm/mkinitramfs $@ $(BUILD)/initramfs-root $(INITRAMFS_FILES)
 
