@@ -28,8 +28,9 @@ CLANG		:= clang
 BPFTOOL		:= bpftool
 CFLAGS		:= -O2 -g -Wall -Wextra -Werror -std=gnu11
 # Userspace compiles against our kernel's uapi headers, not the host's.
-CPPFLAGS	:= -isystem $(HDRS) -Iinclude -Itests -I$(BUILD)
-BPF_CFLAGS	:= -g -O2 -Wall -Wextra -Werror -target bpf -D__TARGET_ARCH_x86 \
+CPPFLAGS	:= -isystem $(HDRS) -Iinclude -Itests -Itests/vm -I$(BUILD)
+# BPF_PROG() hands every program a ctx it may not use: no unused-parameter.
+BPF_CFLAGS	:= -g -O2 -Wall -Wextra -Wno-unused-parameter -Werror -target bpf -D__TARGET_ARCH_x86 \
 		   -I$(BUILD) -Iinclude
 LIBBPF_LDLIBS	:= -lbpf -lelf -lz
 
@@ -120,7 +121,6 @@ HOST_TESTS	:= $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/h
 VM_TESTS	:= $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/vm/*_test.c))
 # The clone2 ABI tests also run as 32-bit binaries: one struct layout.
 VM_TESTS_32	:= $(patsubst %,%_m32,$(filter %/clone2_test,$(VM_TESTS)))
-VM_EXIT		:= $(BUILD)/tests/vm/vm-exit
 
 $(BUILD)/tests/host/%: tests/host/%.c $(HARNESS_SRC) tests/harness.h | $(HDRS)/.installed
 	$(call msg,CC,$@)
@@ -130,27 +130,22 @@ $(BUILD)/tests/host/%: tests/host/%.c $(HARNESS_SRC) tests/harness.h | $(HDRS)/.
 # Host unit tests of the loader's parsers link the parser itself.
 $(BUILD)/tests/host/parse_test: loader/parse.c loader/parse.h
 
-# In-VM tests may embed a BPF skeleton named after them (smoke_test.c
-# includes tests/vm/smoke_test.skel.h built from smoke_test.bpf.c).
+# In-VM tests share tests/vm/vmtest.c and may embed a BPF skeleton named
+# after them (smoke_test.c includes smoke_test.skel.h from smoke_test.bpf.c).
+VM_TEST_COMMON	:= $(HARNESS_SRC) tests/vm/vmtest.c tests/harness.h tests/vm/vmtest.h \
+		   $(wildcard include/*.h)
 vm_skel = $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(wildcard tests/vm/$(1).bpf.c))
 .SECONDEXPANSION:
-$(BUILD)/tests/vm/%_test: tests/vm/%_test.c $(HARNESS_SRC) tests/harness.h $(wildcard include/*.h) \
-		$$(call vm_skel,$$*_test) | $(HDRS)/.installed
+$(BUILD)/tests/vm/%_test: tests/vm/%_test.c $(VM_TEST_COMMON) $$(call vm_skel,$$*_test) \
+		| $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/tests/vm $(CFLAGS) -o $@ $< $(HARNESS_SRC) \
-		$(if $(call vm_skel,$*_test),$(LIBBPF_LDLIBS))
+	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/tests/vm $(CFLAGS) -o $@ $(filter %.c,$^) $(LIBBPF_LDLIBS)
 
-$(BUILD)/tests/vm/%_test_m32: tests/vm/%_test.c $(HARNESS_SRC) tests/harness.h $(wildcard include/*.h) \
-		| $(HDRS)/.installed
+$(BUILD)/tests/vm/%_test_m32: tests/vm/%_test.c $(VM_TEST_COMMON) | $(HDRS)/.installed
 	$(call msg,CC-M32,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -m32 $(CPPFLAGS) $(CFLAGS) -o $@ $< $(HARNESS_SRC)
-
-$(VM_EXIT): tests/vm/vm-exit.c
-	$(call msg,CC,$@)
-	@mkdir -p $(@D)
-	$(Q)$(CC) -static $(CFLAGS) -o $@ $<
+	$(Q)$(CC) -m32 $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^)
 
 # The example programs: restore-tree, and the EXAMPLES program of clone2(2),
 # compiled from the man page itself so the page cannot go stale.
@@ -167,18 +162,17 @@ $(BUILD)/examples/%: $$(or $$(wildcard examples/$$*.c),$(BUILD)/examples/$$*.c) 
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
 
-tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(VM_EXIT) $(EXAMPLES)
+tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES)
 
 # --- the VM image -------------------------------------------------------------
-INITRAMFS_FILES := $(VM_EXIT):/usr/libexec/vm-exit \
-		   /usr/sbin/bpftool:/usr/sbin/bpftool \
+INITRAMFS_FILES := /usr/sbin/bpftool:/usr/sbin/bpftool \
 		   $(PIDPOLICY):/usr/sbin/pidpolicy \
 		   tests/vm/run-tests:/tests/run-tests \
 		   examples/nested-tree.txt:/usr/share/pidpolicy/nested-tree.txt \
 		   $(foreach t,$(VM_TESTS) $(VM_TESTS_32),$(t):/tests/$(notdir $(t))) \
 		   $(foreach e,$(EXAMPLES),$(e):/usr/bin/$(notdir $(e)))
 
-$(INITRAMFS): $(VM_EXIT) $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES) $(PIDPOLICY) tests/vm/init \
+$(INITRAMFS): $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES) $(PIDPOLICY) tests/vm/init \
 		tests/vm/mkinitramfs tests/vm/run-tests examples/nested-tree.txt | deps
 	$(call msg,CPIO,$@)
 	$(Q)tests/vm/mkinitramfs $@ $(BUILD)/initramfs-root $(INITRAMFS_FILES)

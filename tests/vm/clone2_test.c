@@ -41,6 +41,7 @@
 
 #include "clone2.h"
 #include "harness.h"
+#include "vmtest.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -61,10 +62,6 @@
 #define CLONE_ARGS_SIZE_VER2 88
 #endif
 
-/* MAX_PID_NS_LEVEL: the deepest pid namespace, and the most pids clone2 takes */
-#define MAX_LEVELS 32
-/* A process in a namespace of level 32 has 33 entries in its NSpid line */
-#define MAX_NSPID (MAX_LEVELS + 1)
 
 #define CLONE_THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | \
 			    CLONE_THREAD | CLONE_SYSVSEM)
@@ -82,22 +79,6 @@ static void args_init(struct clone2_args *a, uint64_t flags, unsigned int nr)
 	a->flags = flags;
 	a->exit_signal = SIGCHLD;
 	a->nr_pids = nr;
-}
-
-/* Exit code of a child, 128 + signal if it was killed, -1 if not waitable. */
-static int wait_exit(pid_t pid)
-{
-	int status;
-	pid_t r;
-
-	do {
-		r = waitpid(pid, &status, __WALL);
-	} while (r < 0 && errno == EINTR);
-	if (r != pid)
-		return -1;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
 }
 
 /*
@@ -138,69 +119,6 @@ static long clone2_exit0(struct clone2_args *a, size_t size, const pid_t *pids)
 	return ret;
 }
 
-static int read_int_file(const char *path)
-{
-	char buf[32];
-
-	ASSERT_GT(harness_read_file(path, buf, sizeof(buf)), 0);
-	return atoi(buf);
-}
-
-static int get_pid_max(void)
-{
-	return read_int_file("/proc/sys/kernel/pid_max");
-}
-
-static void write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-	ASSERT_GE(fd, 0);
-	ASSERT_EQ(write(fd, s, strlen(s)), (ssize_t)strlen(s));
-	ASSERT_EQ(close(fd), 0);
-}
-
-/*
- * Parse the NSpid line of a /proc/<pid>/status file: outermost level (as
- * seen by the /proc mount, the initial namespace here) first. Safe in raw
- * clone children: open, read and close only.
- */
-static int read_nspid(const char *status_path, pid_t *out)
-{
-	static const char tag[] = "\nNSpid:";
-	char buf[8192];
-	const char *p;
-	int n = 0;
-
-	if (harness_read_file(status_path, buf, sizeof(buf)) < 0)
-		return -1;
-	p = strstr(buf, tag);
-	if (!p)
-		return -1;
-	p += sizeof(tag) - 1;
-	while (n < MAX_NSPID) {
-		char *end;
-		long v;
-
-		while (*p == '\t' || *p == ' ')
-			p++;
-		if (*p < '0' || *p > '9')
-			break;
-		v = strtol(p, &end, 10);
-		out[n++] = (pid_t)v;
-		p = end;
-	}
-	return n;
-}
-
-static int read_nspid_of(pid_t pid, pid_t *out)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	return read_nspid(path, out);
-}
-
 /* The level of the caller's pid namespace, relative to the /proc mount. */
 static int own_level(void)
 {
@@ -215,30 +133,6 @@ static void require_init_pidns(void)
 {
 	if (own_level() != 0)
 		SKIP("needs to start in the pid namespace of the /proc mount");
-}
-
-/*
- * A pid free in the initial pid namespace (/proc is its mount, also seen
- * from nested pid namespaces). Far from where the kernel hands out pids,
- * and a different one on every call. Below 32768, the smallest default
- * pid_max, as a nested namespace's pid_max may be larger than the one of
- * the initial namespace, which the pid must also fit.
- */
-static pid_t pick_free_pid(void)
-{
-	static pid_t next;
-	char path[32];
-
-	if (!next) {
-		int pid_max = get_pid_max();
-
-		next = (pid_max < 32768 ? pid_max : 32768) / 2 + 1000;
-	}
-	for (;; next++) {
-		snprintf(path, sizeof(path), "/proc/%d", (int)next);
-		if (access(path, F_OK) && errno == ENOENT)
-			return next++;
-	}
 }
 
 /*
@@ -384,18 +278,6 @@ static void wait_tid_cleared(volatile pid_t *ctid)
 
 	while ((v = __atomic_load_n(ctid, __ATOMIC_ACQUIRE)) != 0)
 		futex(ctid, FUTEX_WAIT, v);
-}
-
-/* Drop to uid/gid 65534; with keep_caps the permitted set survives. */
-static void drop_to_nobody(int keep_caps)
-{
-	if (keep_caps)
-		ASSERT_EQ(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), 0);
-	ASSERT_EQ(setgroups(0, NULL), 0);
-	ASSERT_EQ(setresgid(65534, 65534, 65534), 0);
-	ASSERT_EQ(setresuid(65534, 65534, 65534), 0);
-	/* the uid change made us undumpable: /proc/self would be root's */
-	ASSERT_EQ(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
 }
 
 #define CAP(c) (1ULL << (c))

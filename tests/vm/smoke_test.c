@@ -46,6 +46,6 @@ TEST(bpf_lsm_program_counts_task_alloc)
 			_exit(0);
 		ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	}
-	EXPECT_EQ(skel->bss->task_allocs, 3);
+	EXPECT_EQ(skel->bss->task_allocs, 3ULL);
 	smoke_test_bpf__destroy(skel);
 }

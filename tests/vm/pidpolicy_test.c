@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pid policy end to end, in the VM: the pid_choose hook on every path
+ * that chooses pids (clone2, clone3 set_tid, ns_last_pid), the BPF policy
+ * loaded and edited with `pidpolicy`, per-namespace pid_max, and what an
+ * unprivileged user can and cannot do.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "clone2.h"
+#include "harness.h"
+#include "pidpolicy.h"
+#include "vmtest.h"
+
+#define PIN(name)	PIDPOLICY_PIN_DIR "/" name
+#define TEST_CGROUP	"/sys/fs/cgroup/pidpolicy-test"
+
+/* Run a shell command; its output (stdout and stderr) into out if given. */
+static int sh(char *out, size_t size, const char *fmt, ...)
+{
+	char cmd[1024], sink[4096];
+	va_list ap;
+	FILE *p;
+	size_t len;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (!out) {
+		out = sink;
+		size = sizeof(sink);
+	}
+	p = popen(cmd, "r");
+	ASSERT_TRUE(p != NULL);
+	len = fread(out, 1, size - 1, p);
+	out[len] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A fresh policy: loaded, empty, default mode off. */
+static void fresh_policy(void)
+{
+	sh(NULL, 0, "pidpolicy unload 2>&1");
+	ASSERT_EQ(sh(NULL, 0, "pidpolicy load 2>&1"), 0);
+}
+
+#define POLICY_OK(...) ASSERT_EQ(sh(NULL, 0, "pidpolicy " __VA_ARGS__), 0)
+
+static __u32 ns_inum_of(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid ? (int)pid : (int)getpid());
+	ASSERT_EQ(stat(path, &st), 0);
+	return (__u32)st.st_ino;
+}
+
+/* Decisions the policy counted for a namespace, summed over CPUs. */
+static struct pidpolicy_decisions decisions_for(__u32 ns_inum)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd, i;
+	struct pidpolicy_decisions sum = {}, per_cpu[ncpus];
+	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
+
+	fd = bpf_obj_get(PIN("decisions"));
+	ASSERT_GE(fd, 0);
+	if (!bpf_map_lookup_elem(fd, &key, per_cpu)) {
+		for (i = 0; i < ncpus; i++) {
+			sum.allowed += per_cpu[i].allowed;
+			sum.denied += per_cpu[i].denied;
+			sum.audited += per_cpu[i].audited;
+		}
+	}
+	close(fd);
+	return sum;
+}
+
+/*
+ * Pid 1 of `levels` nested new pid namespaces, waiting to be killed; returns
+ * its pid in ours. The processes of the chain die with the test.
+ */
+static pid_t spawn_pidns_chain(int levels)
+{
+	pid_t nspid[MAX_NSPID], pid;
+	int fds[2], i;
+
+	ASSERT_EQ(pipe(fds), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		for (i = 0; i < levels; i++) {
+			if (unshare(CLONE_NEWPID))
+				_exit(1);
+			pid = fork();
+			if (pid < 0)
+				_exit(1);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (pid > 0) {
+				pause();
+				_exit(0);
+			}
+		}
+		/* /proc is the initial namespace's: NSpid starts with our pid */
+		if (read_nspid("/proc/self/status", nspid) != levels + 1 ||
+		    write(fds[1], &nspid[0], sizeof(pid_t)) != sizeof(pid_t))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	ASSERT_EQ(read(fds[0], &pid, sizeof(pid)), (ssize_t)sizeof(pid));
+	close(fds[0]);
+	return pid;
+}
+
+/*
+ * clone2 from a helper process that first joins the pid namespace of
+ * `in_ns_of` (0: stay in ours); the child exits at once. 0 or the errno.
+ */
+static int try_clone2_in(pid_t in_ns_of, const pid_t *pids, unsigned int nr,
+			 uint64_t flags)
+{
+	pid_t helper = fork();
+
+	ASSERT_GE(helper, 0);
+	if (helper == 0) {
+		char path[64];
+		pid_t child;
+		int fd;
+
+		if (in_ns_of) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/pid", in_ns_of);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || setns(fd, CLONE_NEWPID))
+				_exit(100);
+		}
+		child = clone2_fork(pids, nr, flags);
+		if (child == 0)
+			_exit(0);
+		if (child < 0)
+			_exit(errno);
+		_exit(wait_exit(child) == 0 ? 0 : 101);
+	}
+	return wait_exit(helper);
+}
+
+static int try_clone2(pid_t pid)
+{
+	return try_clone2_in(0, &pid, 1, 0);
+}
+
+/* clone3 with set_tid {pid}: 0 or the errno. */
+static int try_clone3(pid_t pid)
+{
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&pid,
+		.set_tid_size = 1,
+	};
+	pid_t child = syscall(__NR_clone3, &args, sizeof(args));
+
+	if (child == 0)
+		_exit(0);
+	if (child < 0)
+		return errno;
+	wait_exit(child);
+	return 0;
+}
+
+/* Write a value to a /proc/sys file: 0 or the errno of the write. */
+static int try_write(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, value, strlen(value)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+static int try_ns_last_pid(pid_t next)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", next - 1);
+	return try_write("/proc/sys/kernel/ns_last_pid", buf);
+}
+
+/* Run fn in a child dropped to uid 65534 without capabilities. */
+#define AS_NOBODY(body) do {						\
+	pid_t nobody_ = fork();						\
+	ASSERT_GE(nobody_, 0);						\
+	if (nobody_ == 0) {						\
+		drop_to_nobody(0);					\
+		body;							\
+		_exit(0);						\
+	}								\
+	ASSERT_EQ(wait_exit(nobody_), 0);				\
+} while (0)
+
+/* --- the hook, on every path ------------------------------------------- */
+
+TEST(load_alone_changes_nothing)
+{
+	fresh_policy();
+	ASSERT_EQ(try_clone2(pick_free_pid()), 0);
+	ASSERT_EQ(try_clone3(pick_free_pid()), 0);
+	ASSERT_EQ(decisions_for(ns_inum_of(0)).allowed, 2ULL);
+	ASSERT_EQ(decisions_for(ns_inum_of(0)).denied, 0ULL);
+}
+
+TEST(enforce_without_rule_denies_every_path)
+{
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	ASSERT_EQ(try_clone2(pick_free_pid()), EPERM);
+	ASSERT_EQ(try_clone3(pick_free_pid()), EPERM);
+	ASSERT_EQ(try_ns_last_pid(pick_free_pid()), EPERM);
+	ASSERT_EQ(decisions_for(ns_inum_of(0)).denied, 3ULL);
+}
+
+TEST(plain_fork_never_consults_the_policy)
+{
+	pid_t child;
+
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0)
+		_exit(0);
+	ASSERT_EQ(wait_exit(child), 0);
+	ASSERT_EQ(try_clone2_in(0, NULL, 0, 0), 0);
+	ASSERT_EQ(decisions_for(ns_inum_of(0)).allowed, 0ULL);
+	ASSERT_EQ(decisions_for(ns_inum_of(0)).denied, 0ULL);
+}
+
+TEST(rule_for_any_allows_exactly_its_ranges)
+{
+	pid_t base = pick_free_pid() + 100;
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --pids %d-%d,%d", base, base + 9, base + 20);
+	POLICY_OK("mode --default enforce");
+	ASSERT_EQ(try_clone2(base), 0);
+	ASSERT_EQ(try_clone2(base + 9), 0);
+	ASSERT_EQ(try_clone2(base + 20), 0);
+	ASSERT_EQ(try_clone2(base + 10), EPERM);
+	ASSERT_EQ(try_clone2(base - 1), EPERM);
+	ASSERT_EQ(try_clone3(base + 5), 0);
+	ASSERT_EQ(try_ns_last_pid(base + 6), 0);
+	ASSERT_EQ(try_ns_last_pid(base + 11), EPERM);
+}
+
+TEST(revoke_removes_pids_then_the_rule)
+{
+	pid_t base = pick_free_pid() + 100;
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --pids %d-%d", base, base + 9);
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("revoke --ns any --pids %d", base + 5);
+	ASSERT_EQ(try_clone2(base + 5), EPERM);
+	ASSERT_EQ(try_clone2(base + 4), 0);
+	POLICY_OK("revoke --ns any");
+	ASSERT_EQ(try_clone2(base + 6), EPERM);
+	ASSERT_EQ(sh(NULL, 0, "pidpolicy revoke --ns any 2>&1"), 1);
+}
+
+TEST(rule_per_namespace_applies_to_that_namespace_only)
+{
+	pid_t init = spawn_pidns_chain(1), outer = pick_free_pid();
+	pid_t inner_ok[2] = { 0, 15 }, inner_bad[2] = { 0, 25 };
+	pid_t both[2] = { outer, 16 };
+
+	fresh_policy();
+	POLICY_OK("allow --ns /proc/%d/ns/pid --pids 10-20", init);
+	POLICY_OK("mode --default enforce");
+	ASSERT_EQ(try_clone2_in(init, inner_ok, 2, 0), 0);
+	ASSERT_EQ(try_clone2_in(init, inner_bad, 2, 0), EPERM);
+	/* the outer level is our namespace, which has no rule */
+	ASSERT_EQ(try_clone2_in(init, both, 2, 0), EPERM);
+	POLICY_OK("allow --ns %u --pids %d", ns_inum_of(0), outer);
+	ASSERT_EQ(try_clone2_in(init, both, 2, 0), 0);
+	/* a decision per chosen level, even where a later level failed */
+	ASSERT_EQ(decisions_for(ns_inum_of(init)).allowed, 3ULL);
+	ASSERT_EQ(decisions_for(ns_inum_of(init)).denied, 1ULL);
+}
+
+TEST(rule_per_uid_matches_the_callers_uid)
+{
+	pid_t pid = pick_free_pid();
+
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("allow --ns any --uid 1000 --pids %d", pid);
+	ASSERT_EQ(try_clone2(pid), EPERM);
+	POLICY_OK("allow --ns any --uid 0 --pids %d", pid);
+	ASSERT_EQ(try_clone2(pid), 0);
+}
+
+TEST(rule_per_cgroup_matches_members_only)
+{
+	pid_t pid = pick_free_pid(), member;
+	char self[16];
+
+	if (mkdir(TEST_CGROUP, 0755) && errno != EEXIST)
+		SKIP("cannot create %s: %s", TEST_CGROUP, strerror(errno));
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("allow --ns any --cgroup " TEST_CGROUP " --pids %d", pid);
+	ASSERT_EQ(try_clone2(pid), EPERM);
+
+	member = fork();
+	ASSERT_GE(member, 0);
+	if (member == 0) {
+		snprintf(self, sizeof(self), "%d", getpid());
+		write_file(TEST_CGROUP "/cgroup.procs", self);
+		ASSERT_EQ(try_clone2(pid), 0);
+		_exit(0);
+	}
+	ASSERT_EQ(wait_exit(member), 0);
+}
+
+TEST(audit_mode_allows_and_counts_would_be_denials)
+{
+	fresh_policy();
+	POLICY_OK("mode --default audit");
+	ASSERT_EQ(try_clone2(pick_free_pid()), 0);
+	ASSERT_EQ(decisions_for(ns_inum_of(0)).audited, 1ULL);
+	ASSERT_EQ(decisions_for(ns_inum_of(0)).denied, 0ULL);
+}
+
+TEST(namespace_mode_overrides_the_default)
+{
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("mode --ns /proc/self/ns/pid off");
+	ASSERT_EQ(try_clone2(pick_free_pid()), 0);
+	POLICY_OK("mode --ns /proc/self/ns/pid enforce");
+	POLICY_OK("mode --default off");
+	ASSERT_EQ(try_clone2(pick_free_pid()), EPERM);
+}
+
+TEST(hook_runs_once_per_chosen_level_not_for_new_init)
+{
+	pid_t init = spawn_pidns_chain(1);
+	pid_t two[2] = { pick_free_pid(), 30 }, newns[2] = { pick_free_pid(), 1 };
+
+	fresh_policy();
+	ASSERT_EQ(try_clone2_in(init, two, 2, 0), 0);
+	ASSERT_EQ(decisions_for(ns_inum_of(0)).allowed, 1ULL);
+	ASSERT_EQ(decisions_for(ns_inum_of(init)).allowed, 1ULL);
+	/* pid 1 of the namespace the call creates is no choice */
+	ASSERT_EQ(try_clone2_in(0, newns, 2, CLONE_NEWPID), 0);
+	ASSERT_EQ(decisions_for(ns_inum_of(0)).allowed, 2ULL);
+}
+
+TEST(denied_three_level_clone2_leaves_no_pid_taken)
+{
+	pid_t inner = spawn_pidns_chain(2);
+	pid_t pids[3] = { pick_free_pid(), 40, 41 };
+
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("allow --ns /proc/%d/ns/pid --pids 41", inner);
+	POLICY_OK("allow --ns any --pids 40");
+	/* levels 2 and 1 are allowed and taken first; level 0 is refused */
+	ASSERT_EQ(try_clone2_in(inner, pids, 3, 0), EPERM);
+	/* so 40 and 41 must be free again: the same call with an allowed pid 0 */
+	POLICY_OK("allow --ns any --pids %d", pids[0]);
+	ASSERT_EQ(try_clone2_in(inner, pids, 3, 0), 0);
+}
+
+/* --- the policy as an object ---------------------------------------------- */
+
+TEST(policy_survives_loader_exit_and_reload)
+{
+	pid_t pid = pick_free_pid();
+	char out[4096];
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --uid 0 --pids %d", pid);
+	POLICY_OK("mode --default enforce");
+	ASSERT_EQ(sh(out, sizeof(out), "pidpolicy load 2>&1"), 0);
+	ASSERT_EQ(try_clone2(pid), 0);
+	ASSERT_EQ(try_clone2(pid + 1), EPERM);
+	ASSERT_EQ(sh(out, sizeof(out), "pidpolicy show 2>&1"), 0);
+	ASSERT_TRUE(strstr(out, "uid:0") != NULL);
+}
+
+TEST(unload_restores_kernel_only_behaviour)
+{
+	struct stat st;
+
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	ASSERT_EQ(try_clone2(pick_free_pid()), EPERM);
+	POLICY_OK("unload");
+	ASSERT_EQ(try_clone2(pick_free_pid()), 0);
+	ASSERT_ERRNO(stat(PIDPOLICY_PIN_DIR, &st), ENOENT);
+	ASSERT_EQ(sh(NULL, 0, "pidpolicy show 2>&1"), 1);
+}
+
+TEST(unprivileged_user_cannot_open_or_change_the_policy)
+{
+	fresh_policy();
+	AS_NOBODY({
+		ASSERT_ERRNO(bpf_obj_get(PIN("rules")), EACCES);
+		ASSERT_ERRNO(bpf_obj_get(PIN("pid_choose_link")), EACCES);
+		ASSERT_ERRNO(unlink(PIN("pid_choose_link")), EACCES);
+		ASSERT_EQ(sh(NULL, 0, "pidpolicy allow --ns any --pids 5000 2>&1"), 1);
+		ASSERT_EQ(sh(NULL, 0, "pidpolicy unload 2>&1"), 1);
+	});
+	ASSERT_EQ(sh(NULL, 0, "pidpolicy status 2>&1 | grep -q 'loaded: *yes'"), 0);
+}
+
+TEST(policy_never_grants_what_the_kernel_refuses)
+{
+	fresh_policy();
+	POLICY_OK("allow --ns any --pids 1-32767");
+	POLICY_OK("mode --default enforce");
+	AS_NOBODY({
+		ASSERT_EQ(try_clone2(pick_free_pid()), EPERM);
+		ASSERT_EQ(try_clone3(pick_free_pid()), EPERM);
+		ASSERT_EQ(try_ns_last_pid(pick_free_pid()), EPERM);
+	});
+	/* the capability check comes first: the policy saw none of it */
+	ASSERT_EQ(decisions_for(ns_inum_of(0)).allowed, 0ULL);
+}
+
+TEST(bpftool_shows_the_policy_readably)
+{
+	char out[8192];
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --uid 0 --pids 5000-5009");
+	ASSERT_EQ(sh(out, sizeof(out), "bpftool prog show name pid_choose 2>&1"), 0);
+	ASSERT_TRUE(strstr(out, "lsm") != NULL);
+	ASSERT_EQ(sh(out, sizeof(out), "bpftool link show 2>&1"), 0);
+	ASSERT_TRUE(strstr(out, "lsm") != NULL);
+	ASSERT_EQ(sh(out, sizeof(out), "bpftool map dump pinned " PIN("rules") " 2>&1"), 0);
+	ASSERT_TRUE(strstr(out, "\"caller_kind\": 1") != NULL);
+	ASSERT_TRUE(strstr(out, "\"nr_pids\": 10") != NULL);
+	ASSERT_EQ(sh(out, sizeof(out), "bpftool map dump pinned " PIN("rule_pids") " 2>&1"), 0);
+	ASSERT_TRUE(strstr(out, "\"first_pid\": 4096") != NULL);
+}
+
+TEST(bad_cli_input_exits_2_and_changes_nothing)
+{
+	static const char *const bad[] = {
+		"frobnicate", "allow --bogus", "allow --ns any", "allow --pids 5",
+		"allow --ns any --pids 5-3", "allow --ns any --pids 0",
+		"allow --ns any --pids -1", "allow --ns any --pids 99999999999999999999",
+		"allow --ns any --pids 4194304", "allow --ns any --pids 5,,6",
+		"allow --ns any --pids 12a", "allow --ns /nonexistent --pids 5",
+		"allow --ns /etc/hostname --pids 5", "allow --ns any --uid x --pids 5",
+		"allow --ns any --uid 0 --cgroup /sys/fs/cgroup --pids 5",
+		"mode --default strict", "mode enforce", "show --frob",
+	};
+	char before[8192], after[8192], out[1024];
+	size_t i;
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --pids 5000");
+	ASSERT_EQ(sh(before, sizeof(before), "pidpolicy show --json"), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int status = sh(out, sizeof(out), "pidpolicy %s 2>&1", bad[i]);
+
+		if (status != 2 || !strstr(out, "pidpolicy: "))
+			fprintf(stderr, "pidpolicy %s: exit %d: %s", bad[i], status, out);
+		EXPECT_EQ(status, 2);
+		EXPECT_TRUE(strchr(out, '\n') == strrchr(out, '\n'));
+	}
+	ASSERT_EQ(sh(after, sizeof(after), "pidpolicy show --json"), 0);
+	ASSERT_STREQ(before, after);
+}
+
+TEST(unload_removes_every_pin)
+{
+	struct stat st;
+
+	fresh_policy();
+	POLICY_OK("unload");
+	ASSERT_ERRNO(stat(PIDPOLICY_PIN_DIR, &st), ENOENT);
+	ASSERT_EQ(sh(NULL, 0, "pidpolicy unload 2>&1"), 1);
+}
+
+/* --- pid_max per pid namespace (no policy loaded from here on) ------------ */
+
+/* Run a shell command in a new process inside init's pid namespace. */
+static int sh_in_ns(pid_t init, char *out, size_t size, const char *cmd)
+{
+	return sh(out, size, "nsenter -t %d -p sh -c '%s' 2>&1", init, cmd);
+}
+
+TEST(new_pid_namespace_inherits_pid_max)
+{
+	pid_t init = spawn_pidns_chain(1);
+	char out[64];
+
+	ASSERT_EQ(sh_in_ns(init, out, sizeof(out), "cat /proc/sys/kernel/pid_max"), 0);
+	ASSERT_EQ(atoi(out), get_pid_max());
+}
+
+TEST(pid_max_of_a_namespace_bounds_its_pids)
+{
+	pid_t init = spawn_pidns_chain(1), ours = get_pid_max();
+	pid_t high[2] = { 0, 500 }, low[2] = { 0, 350 };
+	int first, second;
+	char out[64];
+
+	ASSERT_EQ(sh_in_ns(init, out, sizeof(out), "echo 400 > /proc/sys/kernel/pid_max"), 0);
+	ASSERT_EQ(sh_in_ns(init, out, sizeof(out), "cat /proc/sys/kernel/pid_max"), 0);
+	ASSERT_EQ(atoi(out), 400);
+	ASSERT_EQ(get_pid_max(), ours);
+	ASSERT_EQ(try_clone2_in(init, high, 2, 0), EINVAL);
+	ASSERT_EQ(try_clone2_in(init, low, 2, 0), 0);
+	/* kernel-chosen pids wrap below it too */
+	ASSERT_EQ(sh_in_ns(init, out, sizeof(out),
+			   "echo 398 > /proc/sys/kernel/ns_last_pid; "
+			   "sh -c \"echo \\$\\$\"; sh -c \"echo \\$\\$\""), 0);
+	ASSERT_EQ(sscanf(out, "%d %d", &first, &second), 2);
+	ASSERT_EQ(first, 399);
+	ASSERT_LT(second, 400);
+}
+
+TEST(ancestor_pid_max_caps_nested_namespaces)
+{
+	pid_t init = spawn_pidns_chain(1), ours = get_pid_max();
+	pid_t beyond[2] = { 0, ours + 10 };
+	char out[64];
+
+	ASSERT_EQ(sh_in_ns(init, out, sizeof(out), "echo 4194304 > /proc/sys/kernel/pid_max"), 0);
+	ASSERT_EQ(try_clone2_in(init, beyond, 2, 0), EINVAL);
+}
+
+TEST(pid_max_rejects_out_of_range_writes)
+{
+	static const char *const bad[] = { "0", "100", "4194305", "-1" };
+	int before = get_pid_max();
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT_EQ(try_write("/proc/sys/kernel/pid_max", bad[i]), EINVAL);
+	ASSERT_EQ(get_pid_max(), before);
+}
+
+TEST(pid_max_write_needs_cap_sys_admin)
+{
+	int before = get_pid_max();
+
+	AS_NOBODY(ASSERT_EQ(try_write("/proc/sys/kernel/pid_max", "5000"), EPERM));
+	ASSERT_EQ(get_pid_max(), before);
+}

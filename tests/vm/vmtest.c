@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Process and /proc helpers shared by the in-VM test programs. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "harness.h"
+#include "vmtest.h"
+
+/* Exit code of a child, 128 + signal if it was killed, -1 if not waitable. */
+int wait_exit(pid_t pid)
+{
+	int status;
+	pid_t r;
+
+	do {
+		r = waitpid(pid, &status, __WALL);
+	} while (r < 0 && errno == EINTR);
+	if (r != pid)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int read_int_file(const char *path)
+{
+	char buf[32];
+
+	ASSERT_GT(harness_read_file(path, buf, sizeof(buf)), 0);
+	return atoi(buf);
+}
+
+int get_pid_max(void)
+{
+	return read_int_file("/proc/sys/kernel/pid_max");
+}
+
+void write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+	ASSERT_EQ(close(fd), 0);
+}
+
+/*
+ * Parse the NSpid line of a /proc/<pid>/status file: outermost level (as
+ * seen by the /proc mount, the initial namespace here) first. Safe in raw
+ * clone children: open, read and close only.
+ */
+int read_nspid(const char *status_path, pid_t *out)
+{
+	static const char tag[] = "\nNSpid:";
+	char buf[8192];
+	const char *p;
+	int n = 0;
+
+	if (harness_read_file(status_path, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strstr(buf, tag);
+	if (!p)
+		return -1;
+	p += sizeof(tag) - 1;
+	while (n < MAX_NSPID) {
+		char *end;
+		long v;
+
+		while (*p == '\t' || *p == ' ')
+			p++;
+		if (*p < '0' || *p > '9')
+			break;
+		v = strtol(p, &end, 10);
+		out[n++] = (pid_t)v;
+		p = end;
+	}
+	return n;
+}
+
+int read_nspid_of(pid_t pid, pid_t *out)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	return read_nspid(path, out);
+}
+
+/*
+ * A pid free in the initial pid namespace (/proc is its mount, also seen
+ * from nested pid namespaces). Far from where the kernel hands out pids,
+ * and a different one on every call. Below 32768, the smallest default
+ * pid_max, as a nested namespace's pid_max may be larger than the one of
+ * the initial namespace, which the pid must also fit.
+ */
+pid_t pick_free_pid(void)
+{
+	static pid_t next;
+	char path[32];
+
+	if (!next) {
+		int pid_max = get_pid_max();
+
+		next = (pid_max < 32768 ? pid_max : 32768) / 2 + 1000;
+	}
+	for (;; next++) {
+		snprintf(path, sizeof(path), "/proc/%d", (int)next);
+		if (access(path, F_OK) && errno == ENOENT)
+			return next++;
+	}
+}
+
+/* Drop to uid/gid 65534; with keep_caps the permitted set survives. */
+void drop_to_nobody(int keep_caps)
+{
+	if (keep_caps)
+		ASSERT_EQ(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), 0);
+	ASSERT_EQ(setgroups(0, NULL), 0);
+	ASSERT_EQ(setresgid(65534, 65534, 65534), 0);
+	ASSERT_EQ(setresuid(65534, 65534, 65534), 0);
+	/* the uid change made us undumpable: /proc/self would be root's */
+	ASSERT_EQ(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+}
