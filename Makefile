@@ -162,18 +162,32 @@ $(BUILD)/examples/%: $$(or $$(wildcard examples/$$*.c),$(BUILD)/examples/$$*.c) 
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
 
-tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES)
+# The kernel's own selftests for clone3 and pid namespaces, built from our
+# tree as its Makefiles would, run in the VM by tests/vm/kselftest_test.c.
+KSELFTEST_DIR	:= $(KSRC)/tools/testing/selftests
+KSELFTESTS	:= $(addprefix $(BUILD)/kselftests/,clone3 clone3_set_tid clone3_clear_sighand \
+		   clone3_cap_checkpoint_restore regression_enomem)
+
+$(BUILD)/kselftests/%: $(KSRC)/.patched | $(HDRS)/.installed
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -g -std=gnu99 -isystem $(HDRS) -I$(KSELFTEST_DIR) -o $@ \
+		$(wildcard $(KSELFTEST_DIR)/*/$*.c) -lcap
+
+tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES) $(KSELFTESTS)
 
 # --- the VM image -------------------------------------------------------------
 INITRAMFS_FILES := /usr/sbin/bpftool:/usr/sbin/bpftool \
 		   $(PIDPOLICY):/usr/sbin/pidpolicy \
 		   tests/vm/run-tests:/tests/run-tests \
 		   examples/nested-tree.txt:/usr/share/pidpolicy/nested-tree.txt \
+		   examples/demo.sh:/usr/share/pidpolicy/demo.sh \
 		   $(foreach t,$(VM_TESTS) $(VM_TESTS_32),$(t):/tests/$(notdir $(t))) \
-		   $(foreach e,$(EXAMPLES),$(e):/usr/bin/$(notdir $(e)))
+		   $(foreach e,$(EXAMPLES),$(e):/usr/bin/$(notdir $(e))) \
+		   $(foreach k,$(KSELFTESTS),$(k):/kselftests/$(notdir $(k)))
 
-$(INITRAMFS): $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES) $(PIDPOLICY) tests/vm/init \
-		tests/vm/mkinitramfs tests/vm/run-tests examples/nested-tree.txt | deps
+$(INITRAMFS): $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES) $(KSELFTESTS) $(PIDPOLICY) tests/vm/init \
+		tests/vm/mkinitramfs tests/vm/run-tests examples/nested-tree.txt examples/demo.sh | deps
 	$(call msg,CPIO,$@)
 	$(Q)tests/vm/mkinitramfs $@ $(BUILD)/initramfs-root $(INITRAMFS_FILES)
 
@@ -184,8 +198,7 @@ test: kernel tests initramfs
 	$(Q)tests/run-all $(HOST_TESTS) -- tests/vm/run -- /tests/run-tests
 
 demo: kernel initramfs
-	$(Q)tests/vm/run -- sh -c 'uname -sr; echo "LSMs: $$(cat /sys/kernel/security/lsm)"; \
-		ls -l /sys/kernel/btf/vmlinux'
+	$(Q)tests/vm/run -- sh /usr/share/pidpolicy/demo.sh
 
 clean:
 	rm -rf $(BUILD)

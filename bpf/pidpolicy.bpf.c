@@ -102,7 +102,7 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 		.cgroup_id = bpf_get_current_cgroup_id(),
 	};
 
-	if (ret)	/* an earlier LSM already refused */
+	if (ret)	/* an earlier BPF program on this hook refused */
 		return ret;
 
 	pidpolicy_decide(NULL, &q, &d);

@@ -426,8 +426,8 @@ TEST(unprivileged_user_cannot_open_or_change_the_policy)
 {
 	fresh_policy();
 	AS_NOBODY({
-		ASSERT_ERRNO(bpf_obj_get(PIN("rules")), EACCES);
-		ASSERT_ERRNO(bpf_obj_get(PIN("pid_choose_link")), EACCES);
+		ASSERT_EQ(bpf_obj_get(PIN("rules")), -EACCES);
+		ASSERT_EQ(bpf_obj_get(PIN("pid_choose_link")), -EACCES);
 		ASSERT_ERRNO(unlink(PIN("pid_choose_link")), EACCES);
 		ASSERT_EQ(sh(NULL, 0, "pidpolicy allow --ns any --pids 5000 2>&1"), 1);
 		ASSERT_EQ(sh(NULL, 0, "pidpolicy unload 2>&1"), 1);

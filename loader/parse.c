@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Parsing and bitmap helpers of the pidpolicy CLI (see parse.h).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include "parse.h"
+
+#define NS_HELP "use /proc/PID/ns/pid, an inode number or 'any'"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/*
+ * Decimal digits s[0..len) as a number no larger than max: 0, -EINVAL when
+ * empty or not all digits (no sign, no spaces), -ERANGE when above max.
+ */
+static int parse_decimal(const char *s, size_t len, __u64 max, __u64 *v)
+{
+	__u64 x = 0;
+	size_t i;
+
+	if (!len)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (x > (max - (__u64)(s[i] - '0')) / 10)
+			return -ERANGE;
+		x = x * 10 + (__u64)(s[i] - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+/* ---- range lists ------------------------------------------------------- */
+
+int range_list_add(struct range_list *l, __u32 first, __u32 last)
+{
+	struct pid_range *r;
+
+	if (l->n && (__u64)first <= (__u64)l->r[l->n - 1].last + 1) {
+		if (last > l->r[l->n - 1].last)
+			l->r[l->n - 1].last = last;
+		return 0;
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+
+		r = realloc(l->r, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		l->r = r;
+		l->cap = cap;
+	}
+	l->r[l->n].first = first;
+	l->r[l->n].last = last;
+	l->n++;
+	return 0;
+}
+
+int range_list_add_chunk(struct range_list *l, __u32 first_pid,
+			 const struct pidpolicy_chunk *c)
+{
+	int w, err;
+
+	for (w = 0; w < PIDPOLICY_CHUNK_WORDS; w++) {
+		__u64 word = c->allowed[w];
+
+		while (word) {
+			int lo = __builtin_ctzll(word);
+			__u64 above = ~(word >> lo);	/* ones from the run's end */
+			int len = above ? __builtin_ctzll(above) : 64;
+			__u32 first = first_pid + (__u32)(w * 64 + lo);
+
+			err = range_list_add(l, first, first + (__u32)len - 1);
+			if (err)
+				return err;
+			word = len == 64 ? 0 : word & ~(((1ULL << len) - 1) << lo);
+		}
+	}
+	return 0;
+}
+
+void range_list_free(struct range_list *l)
+{
+	free(l->r);
+	l->r = NULL;
+	l->n = l->cap = 0;
+}
+
+/* ---- RANGES -------------------------------------------------------------- */
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct pid_range *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/* One pid of element elem: s[0..len) must be a pid in 1..pid_max-1. */
+static int parse_range_pid(const char *s, size_t len, const char *elem,
+			   __u32 pid_max, __u32 *pid, char *err, size_t errlen)
+{
+	__u64 v;
+	int ret = parse_decimal(s, len, UINT32_MAX, &v);
+
+	if (ret == -EINVAL)
+		return fail(err, errlen,
+			    "'%s' in --pids is not a pid or a range: write pids like 300-999,1000",
+			    elem);
+	if (ret == -ERANGE || v >= pid_max)
+		return fail(err, errlen,
+			    "pid %.*s in '%s' is beyond the namespace's pid_max %u: pids go up to %u",
+			    (int)len, s, elem, pid_max, pid_max - 1);
+	if (v == 0)
+		return fail(err, errlen, "pid 0 in '%s' is not valid: pids start at 1",
+			    elem);
+	*pid = (__u32)v;
+	return 0;
+}
+
+/* One element of RANGES, s[0..len): "N" or "N-M". */
+static int parse_range(const char *s, size_t len, __u32 pid_max,
+		       struct pid_range *r, char *err, size_t errlen)
+{
+	char elem[64];
+	const char *dash;
+
+	snprintf(elem, sizeof(elem), "%.*s", (int)len, s);
+	if (!len)
+		return fail(err, errlen,
+			    "empty element in --pids: remove the extra comma");
+	if (s[0] == '-')
+		return fail(err, errlen,
+			    "'%s' in --pids is negative: pids start at 1", elem);
+	dash = memchr(s, '-', len);
+	if (!dash) {
+		if (parse_range_pid(s, len, elem, pid_max, &r->first, err, errlen))
+			return -1;
+		r->last = r->first;
+		return 0;
+	}
+	if (parse_range_pid(s, (size_t)(dash - s), elem, pid_max, &r->first,
+			    err, errlen) ||
+	    parse_range_pid(dash + 1, len - (size_t)(dash - s) - 1, elem,
+			    pid_max, &r->last, err, errlen))
+		return -1;
+	if (r->first > r->last)
+		return fail(err, errlen, "range '%s' is reversed: write '%u-%u'",
+			    elem, r->last, r->first);
+	return 0;
+}
+
+int parse_ranges(const char *s, __u32 pid_max, struct pid_range **out,
+		 size_t *n, char *err, size_t errlen)
+{
+	struct range_list l = {};
+	struct pid_range *raw = NULL;
+	size_t nraw = 0, elems = 1, i;
+	const char *p = s, *comma;
+	int ret = -1;
+
+	if (!*s)
+		return fail(err, errlen,
+			    "--pids is empty: give pids like 300-999,1000");
+	for (comma = s; (comma = strchr(comma, ',')); comma++)
+		elems++;
+	raw = calloc(elems, sizeof(*raw));
+	if (!raw)
+		return fail(err, errlen, "out of memory");
+	for (;;) {
+		comma = strchrnul(p, ',');
+		if (parse_range(p, (size_t)(comma - p), pid_max, &raw[nraw++],
+				err, errlen))
+			goto out;
+		if (!*comma)
+			break;
+		p = comma + 1;
+	}
+	qsort(raw, nraw, sizeof(*raw), cmp_range);
+	for (i = 0; i < nraw; i++) {
+		if (range_list_add(&l, raw[i].first, raw[i].last)) {
+			fail(err, errlen, "out of memory");
+			goto out;
+		}
+	}
+	*out = l.r;
+	*n = l.n;
+	l.r = NULL;
+	ret = 0;
+out:
+	range_list_free(&l);
+	free(raw);
+	return ret;
+}
+
+__u64 ranges_count(const struct pid_range *r, size_t n)
+{
+	__u64 total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		total += (__u64)r[i].last - r[i].first + 1;
+	return total;
+}
+
+char *ranges_format(const struct pid_range *r, size_t n)
+{
+	size_t size = n * 24 + 1, off = 0, i;
+	char *buf = malloc(size);
+
+	if (!buf)
+		return NULL;
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		const char *sep = i ? "," : "";
+
+		if (r[i].first == r[i].last)
+			off += (size_t)snprintf(buf + off, size - off, "%s%u",
+						sep, r[i].first);
+		else
+			off += (size_t)snprintf(buf + off, size - off, "%s%u-%u",
+						sep, r[i].first, r[i].last);
+	}
+	return buf;
+}
+
+/* ---- bitmap chunks --------------------------------------------------------- */
+
+bool ranges_next_chunk(const struct pid_range *r, size_t n, __u64 from,
+		       __u32 *first_pid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		__u64 start;
+
+		if (r[i].last < from)
+			continue;
+		start = r[i].first > from ? r[i].first : from;
+		*first_pid = (__u32)(start - start % PIDPOLICY_CHUNK_PIDS);
+		return true;
+	}
+	return false;
+}
+
+void chunk_apply(struct pidpolicy_chunk *c, __u32 first_pid,
+		 const struct pid_range *r, size_t n, bool allow)
+{
+	__u64 end = (__u64)first_pid + PIDPOLICY_CHUNK_PIDS - 1;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		__u64 lo = r[i].first > first_pid ? r[i].first : first_pid;
+		__u64 hi = r[i].last < end ? r[i].last : end;
+		__u64 pid;
+
+		for (pid = lo; pid <= hi; pid++) {
+			__u32 bit = (__u32)(pid - first_pid);
+			__u64 mask = 1ULL << (bit % 64);
+
+			if (allow)
+				c->allowed[bit / 64] |= mask;
+			else
+				c->allowed[bit / 64] &= ~mask;
+		}
+	}
+}
+
+bool chunk_empty(const struct pidpolicy_chunk *c)
+{
+	int w;
+
+	for (w = 0; w < PIDPOLICY_CHUNK_WORDS; w++)
+		if (c->allowed[w])
+			return false;
+	return true;
+}
+
+/* ---- NS, UID, PID, cgroup, mode ---------------------------------------- */
+
+static int parse_ns_path(const char *path, __u32 *inum, char *err,
+			 size_t errlen)
+{
+	struct stat st;
+	int fd, type;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
+		return fail(err, errlen, "cannot open %s: %s (" NS_HELP ")",
+			    path, strerror(errno));
+	type = fd < 0 ? -1 : ioctl(fd, NS_GET_NSTYPE);
+	if (type != CLONE_NEWPID || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return fail(err, errlen, "%s is not a pid namespace file (" NS_HELP ")",
+			    path);
+	}
+	close(fd);
+	if (st.st_ino == PIDPOLICY_NS_ANY || st.st_ino > UINT32_MAX)
+		return fail(err, errlen, "%s has inode %llu, not a 32-bit namespace inode",
+			    path, (unsigned long long)st.st_ino);
+	*inum = (__u32)st.st_ino;
+	return 0;
+}
+
+int parse_ns_spec(const char *s, __u32 *inum, bool *is_path, char *err,
+		  size_t errlen)
+{
+	__u64 v;
+	int ret;
+
+	*is_path = false;
+	if (!strcmp(s, "any")) {
+		*inum = PIDPOLICY_NS_ANY;
+		return 0;
+	}
+	ret = parse_decimal(s, strlen(s), UINT32_MAX, &v);
+	if (ret == -ERANGE)
+		return fail(err, errlen,
+			    "namespace inode %s is too large: pid namespace inodes are 32-bit (" NS_HELP ")",
+			    s);
+	if (!ret && v == PIDPOLICY_NS_ANY)
+		return fail(err, errlen,
+			    "namespace inode 0 is not valid: use 'any' for every namespace");
+	if (!ret) {
+		*inum = (__u32)v;
+		return 0;
+	}
+	if (!*s)
+		return fail(err, errlen, "empty namespace (" NS_HELP ")");
+	*is_path = true;
+	return parse_ns_path(s, inum, err, errlen);
+}
+
+int parse_uid(const char *s, __u32 *uid, char *err, size_t errlen)
+{
+	__u64 v;
+
+	/* (uid_t)-1 is "no uid" for the kernel, never a caller's uid */
+	if (parse_decimal(s, strlen(s), UINT32_MAX - 1, &v))
+		return fail(err, errlen,
+			    "uid '%s' is not valid: give a decimal uid below 4294967295",
+			    s);
+	*uid = (__u32)v;
+	return 0;
+}
+
+int parse_pid(const char *s, __u32 *pid, char *err, size_t errlen)
+{
+	__u64 v;
+
+	if (parse_decimal(s, strlen(s), UINT32_MAX, &v) || v == 0 ||
+	    v >= PIDPOLICY_PID_LIMIT)
+		return fail(err, errlen,
+			    "pid '%s' is not valid: give a decimal pid from 1 to %u",
+			    s, PIDPOLICY_PID_LIMIT - 1);
+	*pid = (__u32)v;
+	return 0;
+}
+
+int parse_cgroup(const char *path, __u64 *id, char *err, size_t errlen)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (statfs(path, &sfs) || stat(path, &st))
+		return fail(err, errlen,
+			    "cannot use cgroup %s: %s (give a cgroup v2 directory under /sys/fs/cgroup)",
+			    path, strerror(errno));
+	if (sfs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode))
+		return fail(err, errlen,
+			    "%s is not a cgroup v2 directory (give a directory of the cgroup2 mount, see /proc/mounts)",
+			    path);
+	*id = st.st_ino;
+	return 0;
+}
+
+static const char *const mode_names[] = {
+	[PIDPOLICY_MODE_UNSET] = "unset",
+	[PIDPOLICY_MODE_OFF] = "off",
+	[PIDPOLICY_MODE_AUDIT] = "audit",
+	[PIDPOLICY_MODE_ENFORCE] = "enforce",
+};
+
+int parse_mode(const char *s, __u32 *mode, char *err, size_t errlen)
+{
+	__u32 m;
+
+	for (m = PIDPOLICY_MODE_OFF; m <= PIDPOLICY_MODE_ENFORCE; m++) {
+		if (!strcmp(s, mode_names[m])) {
+			*mode = m;
+			return 0;
+		}
+	}
+	return fail(err, errlen, "unknown mode '%s': use enforce, audit or off", s);
+}
+
+const char *mode_name(__u32 mode)
+{
+	if (mode > PIDPOLICY_MODE_ENFORCE)
+		return "invalid";
+	return mode_names[mode];
+}
+
+/* ---- pid_max of a namespace --------------------------------------------- */
+
+/* A /proc/[pid]/ns/pid of a process in namespace inum, or -ESRCH. */
+static int find_pidns_path(__u32 inum, char *path, size_t len)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dir = opendir("/proc");
+	int ret = -ESRCH;
+
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, len, "/proc/%s/ns/pid", de->d_name);
+		if (!stat(path, &st) && st.st_ino == inum) {
+			ret = 0;
+			break;
+		}
+	}
+	closedir(dir);
+	return ret;
+}
+
+/* kernel.pid_max as the calling process sees it: its pid namespace's. */
+static int read_own_pid_max(__u32 *pid_max)
+{
+	char buf[32];
+	ssize_t len;
+	__u64 v;
+	int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (len < 0)
+		return -errno;
+	while (len && buf[len - 1] == '\n')
+		len--;
+	if (parse_decimal(buf, (size_t)len, PIDPOLICY_PID_LIMIT, &v) || v < 2)
+		return -EINVAL;
+	*pid_max = (__u32)v;
+	return 0;
+}
+
+/*
+ * In the forked child: enter the namespace and fork a process into it (so
+ * the namespace's init must still live) that sends its pid_max to out.
+ */
+static int pidns_child(int nsfd, int out)
+{
+	__u32 pid_max;
+	pid_t pid;
+	int status;
+
+	if (setns(nsfd, CLONE_NEWPID))
+		return 1;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0)
+		_exit(read_own_pid_max(&pid_max) ||
+		      write(out, &pid_max, sizeof(pid_max)) != sizeof(pid_max));
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
+		return 1;
+	return WEXITSTATUS(status);
+}
+
+/* kernel.pid_max as a process in the namespace at path sees it. */
+static int pid_max_in_ns(const char *path, __u32 *pid_max)
+{
+	int nsfd, pipefd[2], status, ret = 0;
+	ssize_t len;
+	pid_t pid;
+
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return -errno;
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		ret = -errno;
+		close(nsfd);
+		return ret;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(pipefd[0]);
+		_exit(pidns_child(nsfd, pipefd[1]));
+	}
+	if (pid < 0)
+		ret = -errno;
+	close(pipefd[1]);
+	close(nsfd);
+	do {
+		len = ret ? 0 : read(pipefd[0], pid_max, sizeof(*pid_max));
+	} while (len < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (pid > 0 && (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+			WEXITSTATUS(status) || len != sizeof(*pid_max)))
+		ret = -ESRCH;	/* no process could live in it */
+	return ret;
+}
+
+int pidns_pid_max(__u32 inum, const char *path, __u32 *pid_max)
+{
+	char found[512];
+	__u32 ns_max, own;
+	int err;
+
+	*pid_max = PIDPOLICY_PID_LIMIT;
+	if (inum == PIDPOLICY_NS_ANY)
+		return 0;
+	if (!path) {
+		if (find_pidns_path(inum, found, sizeof(found)))
+			return 0;	/* no process: only the limit is known */
+		path = found;
+	}
+	err = pid_max_in_ns(path, &ns_max);
+	if (err)
+		return err;
+	/*
+	 * alloc_pid() keeps pids below the pid_max of every ancestor too; ours
+	 * is one (setns() only enters descendants), often the one that counts.
+	 */
+	if (!read_own_pid_max(&own) && own < ns_max)
+		ns_max = own;
+	*pid_max = ns_max;
+	return 0;
+}

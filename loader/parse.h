@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Parsing and bitmap helpers of the pidpolicy CLI. Nothing here touches BPF,
+ * so tests/host/parse_test.c checks all of it on the host.
+ *
+ * Functions that can fail with a usage error return -1 and write one
+ * lowercase line, without the "pidpolicy: " prefix, to err.
+ */
+#ifndef PIDPOLICY_PARSE_H
+#define PIDPOLICY_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "pidpolicy.h"
+
+/* Pids first..last, both included. */
+struct pid_range {
+	__u32 first;
+	__u32 last;
+};
+
+/* A growable list of sorted, disjoint, non-adjacent ranges. */
+struct range_list {
+	struct pid_range *r;
+	size_t n;
+	size_t cap;
+};
+
+/*
+ * Append first..last, which must not start before the last range: merged
+ * with it when they overlap or touch. Returns 0 or -ENOMEM.
+ */
+int range_list_add(struct range_list *l, __u32 first, __u32 last);
+/* Append the pids of chunk c; chunks must come in ascending first_pid order. */
+int range_list_add_chunk(struct range_list *l, __u32 first_pid,
+			 const struct pidpolicy_chunk *c);
+void range_list_free(struct range_list *l);
+
+/*
+ * Parse RANGES such as "300-999,1000,5000-5999": every pid must be at least
+ * 1 and below pid_max. On success *out (free() it) holds *n sorted, merged
+ * ranges.
+ */
+int parse_ranges(const char *s, __u32 pid_max, struct pid_range **out,
+		 size_t *n, char *err, size_t errlen);
+/* Number of pids in the ranges. */
+__u64 ranges_count(const struct pid_range *r, size_t n);
+/* "300-999,1000" (empty string for no ranges); malloc'ed, NULL if no memory. */
+char *ranges_format(const struct pid_range *r, size_t n);
+
+/*
+ * The first chunk (its first_pid, a multiple of PIDPOLICY_CHUNK_PIDS) that
+ * starts at or after from and holds a pid of the sorted ranges r. False when
+ * there is none. Walk all affected chunks with
+ *   for (at = 0; ranges_next_chunk(r, n, at, &fp); at = (__u64)fp + PIDPOLICY_CHUNK_PIDS)
+ */
+bool ranges_next_chunk(const struct pid_range *r, size_t n, __u64 from,
+		       __u32 *first_pid);
+/* Set (allow) or clear the bits of chunk c, starting at first_pid, held by r. */
+void chunk_apply(struct pidpolicy_chunk *c, __u32 first_pid,
+		 const struct pid_range *r, size_t n, bool allow);
+bool chunk_empty(const struct pidpolicy_chunk *c);
+
+/*
+ * NS: "any" (PIDPOLICY_NS_ANY), a decimal inode number, or a path to an nsfs
+ * file of a pid namespace (/proc/PID/ns/pid). *is_path tells which.
+ */
+int parse_ns_spec(const char *s, __u32 *inum, bool *is_path, char *err,
+		  size_t errlen);
+/* A decimal uid, as seen in the initial user namespace. */
+int parse_uid(const char *s, __u32 *uid, char *err, size_t errlen);
+/* A pid in 1..PIDPOLICY_PID_LIMIT-1 (for explain). */
+int parse_pid(const char *s, __u32 *pid, char *err, size_t errlen);
+/* PATH of a cgroup v2 directory: *id is its cgroup id (inode number). */
+int parse_cgroup(const char *path, __u64 *id, char *err, size_t errlen);
+/* enforce, audit or off: an enum pidpolicy_mode. */
+int parse_mode(const char *s, __u32 *mode, char *err, size_t errlen);
+/* "enforce", "audit", "off" or "unset". */
+const char *mode_name(__u32 mode);
+
+/*
+ * The pid_max of the pid namespace inum: read by a process inside it (a
+ * grandchild forked after setns()), and no more than the caller's own (an
+ * ancestor's pid_max bounds the namespace's pids too). path names the
+ * namespace (may be NULL: then found by scanning /proc/[pid]/ns/pid).
+ * PIDPOLICY_NS_ANY and a namespace with no process give PIDPOLICY_PID_LIMIT.
+ * Returns 0 or -errno.
+ */
+int pidns_pid_max(__u32 inum, const char *path, __u32 *pid_max);
+
+#endif /* PIDPOLICY_PARSE_H */

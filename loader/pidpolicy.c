@@ -1,0 +1,1560 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pidpolicy: load the pid policy BPF LSM program (bpf/pidpolicy.bpf.c) and
+ * edit its pinned maps under /sys/fs/bpf/pidpolicy.
+ *
+ * Exit status: 0 success, 1 runtime error, 2 usage error. Every edit is
+ * validated before any map is touched, and undone if a map update fails.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include "pidpolicy.h"
+#include "pidpolicy.skel.h"
+#include "parse.h"
+
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	2
+
+#define LINK_PIN	PIDPOLICY_PIN_DIR "/pid_choose_link"
+#define PROG_PIN	PIDPOLICY_PIN_DIR "/pid_choose"
+#define LSM_FILE	"/sys/kernel/security/lsm"
+#define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
+#define BPF_FS		"/sys/fs/bpf"
+#define HOOK_FUNC	"bpf_lsm_pid_choose"
+
+#define MSG_ROOT	"must run as root (the policy is in root-only pins under " \
+			PIDPOLICY_PIN_DIR ")"
+#define MSG_NOT_LOADED	"not loaded: run 'pidpolicy load' first"
+
+static const char usage_text[] =
+"Usage: pidpolicy [-v] COMMAND [OPTIONS]\n"
+"Choose which pids callers may pick with clone2(), clone3() set_tid and\n"
+"ns_last_pid, per pid namespace, through the BPF LSM hook pid_choose.\n"
+"\n"
+"Commands:\n"
+"  load                       load, attach and pin under " PIDPOLICY_PIN_DIR "\n"
+"  unload                     detach and remove the pins\n"
+"  status [--json]            loaded?, BPF LSM active?, modes, decision counters\n"
+"  allow  --ns NS [--uid UID | --cgroup PATH] --pids RANGES\n"
+"  revoke --ns NS [--uid UID | --cgroup PATH] [--pids RANGES]\n"
+"  mode   (--ns NS | --default) enforce|audit|off\n"
+"  show   [--ns NS] [--json]\n"
+"  explain --ns NS [--uid UID | --cgroup PATH] --pid N [--json]\n"
+"\n"
+"  NS      'any', a pid namespace inode number, or /proc/PID/ns/pid\n"
+"  UID     effective uid of the caller, as seen in the initial user namespace\n"
+"  PATH    cgroup v2 directory of the caller, e.g. /sys/fs/cgroup/app.slice\n"
+"  RANGES  pids and ranges, e.g. 300-999,1000,5000-5999\n"
+"\n"
+"Options:\n"
+"  -v, --verbose              print libbpf debug messages\n"
+"  -h, --help                 show this help\n"
+"\n"
+"Exit status: 0 success, 1 runtime error, 2 usage error.\n";
+
+enum opt_bits {
+	OPT_NS		= 1 << 0,
+	OPT_UID		= 1 << 1,
+	OPT_CGROUP	= 1 << 2,
+	OPT_PIDS	= 1 << 3,
+	OPT_PID		= 1 << 4,
+	OPT_DEFAULT	= 1 << 5,
+	OPT_JSON	= 1 << 6,
+	OPT_WORD	= 1 << 7,	/* one positional word (the mode) */
+};
+#define OPT_CALLER	(OPT_UID | OPT_CGROUP)
+
+/* Everything the command line asked for, validated. */
+struct env {
+	const struct command *cmd;
+	bool verbose;
+	bool json;
+	unsigned int given;		/* enum opt_bits */
+	const char *ns_arg, *uid_arg, *cgroup_arg, *pids_arg, *pid_arg, *word;
+	bool ns_is_path;
+	struct pidpolicy_rule_key rule;	/* --ns and the caller */
+	struct pid_range *ranges;	/* --pids */
+	size_t nr_ranges;
+	__u32 pid;			/* --pid */
+	__u32 mode;			/* the mode word */
+};
+
+/* File descriptors of the pinned maps, and of their directory (locked). */
+struct pins {
+	int rules;
+	int rule_pids;
+	int ns_modes;
+	int decisions;
+	int dir;
+};
+
+#define PINS_INIT { -1, -1, -1, -1, -1 }
+
+struct command {
+	const char *name;
+	unsigned int allowed;		/* enum opt_bits */
+	unsigned int required;
+	bool needs_pins;		/* run only when loaded */
+	int (*run)(const struct env *env, const struct pins *pins);
+};
+
+static bool verbose;
+
+static void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("pidpolicy: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static int libbpf_print_fn(enum libbpf_print_level level, const char *format,
+			   va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, format, args);
+}
+
+/* ---- formatting helpers ------------------------------------------------ */
+
+static void format_ns(__u32 inum, char *buf, size_t len)
+{
+	if (inum == PIDPOLICY_NS_ANY)
+		snprintf(buf, len, "any");
+	else
+		snprintf(buf, len, "%u", inum);
+}
+
+static void format_caller(const struct pidpolicy_rule_key *key, char *buf,
+			  size_t len)
+{
+	if (key->caller_kind == PIDPOLICY_CALLER_UID)
+		snprintf(buf, len, "uid:%llu", (unsigned long long)key->caller_id);
+	else if (key->caller_kind == PIDPOLICY_CALLER_CGROUP)
+		snprintf(buf, len, "cgroup:%llu", (unsigned long long)key->caller_id);
+	else
+		snprintf(buf, len, "any");
+}
+
+static const char *caller_kind_name(__u32 kind)
+{
+	return kind == PIDPOLICY_CALLER_UID ? "uid" :
+	       kind == PIDPOLICY_CALLER_CGROUP ? "cgroup" : "any";
+}
+
+static struct json_object *json_ns(__u32 inum)
+{
+	if (inum == PIDPOLICY_NS_ANY)
+		return json_object_new_string("any");
+	return json_object_new_uint64(inum);
+}
+
+static struct json_object *json_rule(const struct pidpolicy_rule_key *key)
+{
+	struct json_object *o = json_object_new_object(), *caller;
+
+	caller = json_object_new_object();
+	json_object_object_add(caller, "kind",
+			       json_object_new_string(caller_kind_name(key->caller_kind)));
+	if (key->caller_kind != PIDPOLICY_CALLER_ANY)
+		json_object_object_add(caller, "id",
+				       json_object_new_uint64(key->caller_id));
+	json_object_object_add(o, "ns", json_ns(key->ns_inum));
+	json_object_object_add(o, "caller", caller);
+	return o;
+}
+
+static void json_print(struct json_object *o)
+{
+	puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+					       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* ---- map helpers --------------------------------------------------------- */
+
+static int cmp_rule_key(const struct pidpolicy_rule_key *a,
+			const struct pidpolicy_rule_key *b)
+{
+	if (a->ns_inum != b->ns_inum)
+		return a->ns_inum < b->ns_inum ? -1 : 1;
+	if (a->caller_kind != b->caller_kind)
+		return a->caller_kind < b->caller_kind ? -1 : 1;
+	if (a->caller_id != b->caller_id)
+		return a->caller_id < b->caller_id ? -1 : 1;
+	return 0;
+}
+
+static int cmp_rule_key_qsort(const void *a, const void *b)
+{
+	return cmp_rule_key(a, b);
+}
+
+static int cmp_ns_key(const void *a, const void *b)
+{
+	const struct pidpolicy_ns_key *x = a, *y = b;
+
+	return x->ns_inum < y->ns_inum ? -1 : x->ns_inum > y->ns_inum;
+}
+
+/*
+ * Drop repeated keys from sorted keys[0..n); returns the new count. A hash
+ * map walk restarts when the key it stands on goes away (an LRU map evicts
+ * on its own), so a walk can see a key twice.
+ */
+static size_t dedupe_sorted(void *keys, size_t n, size_t key_size)
+{
+	char *k = keys;
+	size_t i, j;
+
+	for (i = 0, j = 0; i < n; i++) {
+		if (j && !memcmp(k + (j - 1) * key_size, k + i * key_size, key_size))
+			continue;
+		memmove(k + j * key_size, k + i * key_size, key_size);
+		j++;
+	}
+	return j;
+}
+
+/* All keys of map fd, in a malloc'ed array of *n keys of key_size bytes. */
+static int map_keys(int fd, size_t key_size, void **keys, size_t *n)
+{
+	size_t cap = 0;
+	char *arr = NULL, *tmp;
+	void *prev = NULL;
+	int err;
+
+	*n = 0;
+	for (;;) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(arr, cap * key_size);
+			if (!tmp) {
+				free(arr);
+				return -ENOMEM;
+			}
+			arr = tmp;
+			prev = *n ? arr + (*n - 1) * key_size : NULL;
+		}
+		err = bpf_map_get_next_key(fd, prev, arr + *n * key_size);
+		if (err) {
+			err = errno == ENOENT ? 0 : -errno;
+			break;
+		}
+		prev = arr + *n * key_size;
+		(*n)++;
+	}
+	if (err)
+		free(arr);
+	else
+		*keys = arr;
+	return err;
+}
+
+/* A chunk of a rule, as read from map rule_pids. */
+struct chunk_entry {
+	struct pidpolicy_chunk_key key;
+	struct pidpolicy_chunk bits;
+};
+
+static int cmp_chunk_entry(const void *a, const void *b)
+{
+	const struct chunk_entry *x = a, *y = b;
+	int c = cmp_rule_key(&x->key.rule, &y->key.rule);
+
+	if (c)
+		return c;
+	return x->key.first_pid < y->key.first_pid ? -1 :
+	       x->key.first_pid > y->key.first_pid;
+}
+
+/* The chunks of rule (all chunks if rule is NULL), sorted by rule and pid. */
+static int read_chunks(const struct pins *pins,
+		       const struct pidpolicy_rule_key *rule,
+		       struct chunk_entry **out, size_t *n)
+{
+	struct pidpolicy_chunk_key *keys = NULL;
+	struct chunk_entry *e;
+	size_t nkeys, i;
+	int err;
+
+	err = map_keys(pins->rule_pids, sizeof(*keys), (void **)&keys, &nkeys);
+	if (err)
+		return err;
+	e = calloc(nkeys ? nkeys : 1, sizeof(*e));
+	if (!e) {
+		free(keys);
+		return -ENOMEM;
+	}
+	*n = 0;
+	for (i = 0; i < nkeys; i++) {
+		if (rule && cmp_rule_key(&keys[i].rule, rule))
+			continue;
+		e[*n].key = keys[i];
+		if (bpf_map_lookup_elem(pins->rule_pids, &keys[i], &e[*n].bits))
+			continue;	/* deleted meanwhile */
+		(*n)++;
+	}
+	free(keys);
+	qsort(e, *n, sizeof(*e), cmp_chunk_entry);
+	*n = dedupe_sorted(e, *n, sizeof(*e));
+	*out = e;
+	return 0;
+}
+
+/* The ranges held by chunks c[0..n), which are sorted by first_pid. */
+static int chunks_ranges(const struct chunk_entry *c, size_t n,
+			 struct range_list *l)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		err = range_list_add_chunk(l, c[i].key.first_pid, &c[i].bits);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The mode stored for ns_inum, or PIDPOLICY_MODE_UNSET; -errno on error. */
+static int read_mode(const struct pins *pins, __u32 ns_inum, __u32 *mode)
+{
+	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
+	struct pidpolicy_ns_mode val;
+
+	*mode = PIDPOLICY_MODE_UNSET;
+	if (bpf_map_lookup_elem(pins->ns_modes, &key, &val))
+		return errno == ENOENT ? 0 : -errno;
+	*mode = val.mode;
+	return 0;
+}
+
+/* ---- pins ------------------------------------------------------------------ */
+
+static const struct pinned_map {
+	const char *name;
+	size_t offset;			/* of its fd in struct pins */
+	__u32 key_size;
+	__u32 value_size;
+} pinned_maps[] = {
+	{ "rules", offsetof(struct pins, rules),
+	  sizeof(struct pidpolicy_rule_key), sizeof(struct pidpolicy_rule) },
+	{ "rule_pids", offsetof(struct pins, rule_pids),
+	  sizeof(struct pidpolicy_chunk_key), sizeof(struct pidpolicy_chunk) },
+	{ "ns_modes", offsetof(struct pins, ns_modes),
+	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_ns_mode) },
+	{ "decisions", offsetof(struct pins, decisions),
+	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_decisions) },
+};
+
+#define PIN_FD(pins, m) ((int *)((char *)(pins) + (m)->offset))
+
+static int check_root(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	err_msg(MSG_ROOT);
+	return EXIT_RUNTIME;
+}
+
+static bool is_loaded(void)
+{
+	return access(LINK_PIN, F_OK) == 0;
+}
+
+static void close_pins(struct pins *pins)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		int *fd = PIN_FD(pins, &pinned_maps[i]);
+
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+	if (pins->dir >= 0)
+		close(pins->dir);	/* drops the lock */
+	pins->dir = -1;
+}
+
+static int open_pin(const struct pinned_map *m, int *fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, m->name);
+	*fd = bpf_obj_get(path);
+	if (*fd < 0 && errno == ENOENT) {
+		err_msg(MSG_NOT_LOADED);
+		return EXIT_RUNTIME;
+	}
+	if (*fd < 0 && (errno == EACCES || errno == EPERM)) {
+		err_msg(MSG_ROOT);
+		return EXIT_RUNTIME;
+	}
+	if (*fd < 0) {
+		err_msg("failed to open pinned map %s: %s", path, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (bpf_obj_get_info_by_fd(*fd, &info, &len) ||
+	    info.key_size != m->key_size || info.value_size != m->value_size) {
+		err_msg("pinned map %s does not match this pidpolicy: run 'pidpolicy unload' and 'pidpolicy load'",
+			path);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/*
+ * Open every pinned map, holding the lock of their directory so that
+ * concurrent edits (read-modify-write of chunks) do not interleave. Prints
+ * the error and returns an exit status.
+ */
+static int open_pins(struct pins *pins)
+{
+	size_t i;
+	int err;
+
+	if (!is_loaded()) {
+		err_msg(errno == EACCES ? MSG_ROOT : MSG_NOT_LOADED);
+		return EXIT_RUNTIME;
+	}
+	pins->dir = open(PIDPOLICY_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pins->dir < 0 || flock(pins->dir, LOCK_EX)) {
+		err_msg("failed to lock %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		err = open_pin(&pinned_maps[i], PIN_FD(pins, &pinned_maps[i]));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- checks of the running kernel --------------------------------------- */
+
+static bool bpf_lsm_active(void)
+{
+	char buf[4096], *tok, *save = NULL;
+	size_t len;
+	FILE *f = fopen(LSM_FILE, "r");
+
+	if (!f)
+		return false;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	for (tok = strtok_r(buf, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save))
+		if (!strcmp(tok, "bpf"))
+			return true;
+	return false;
+}
+
+static int check_bpf_lsm(void)
+{
+	if (bpf_lsm_active())
+		return 0;
+	err_msg("the BPF LSM is not active: boot with lsm=...,bpf (see " LSM_FILE ")");
+	return EXIT_RUNTIME;
+}
+
+static int check_pid_choose_hook(void)
+{
+	struct btf *btf;
+	int id;
+
+	if (access(VMLINUX_BTF, R_OK)) {
+		err_msg("kernel has no BTF (%s: %s): boot a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+			VMLINUX_BTF, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		err_msg("failed to load kernel BTF from %s: %s", VMLINUX_BTF,
+			strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	id = btf__find_by_name_kind(btf, HOOK_FUNC, BTF_KIND_FUNC);
+	btf__free(btf);
+	if (id > 0)
+		return 0;
+	err_msg("this kernel has no pid_choose LSM hook: boot a kernel with the clone2 pid policy patches");
+	return EXIT_RUNTIME;
+}
+
+static int check_bpf_fs(void)
+{
+	struct statfs st;
+
+	if (!statfs(BPF_FS, &st) && st.f_type == BPF_FS_MAGIC)
+		return 0;
+	err_msg(BPF_FS " is not a bpf filesystem: mount it with 'mount -t bpf bpf " BPF_FS "'");
+	return EXIT_RUNTIME;
+}
+
+/* ---- load / unload ----------------------------------------------------- */
+
+static int set_pin_paths(struct pidpolicy_bpf *skel)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR,
+			 bpf_map__name(map));
+		err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int cmd_load(const struct env *env, const struct pins *pins)
+{
+	struct pidpolicy_bpf *skel = NULL;
+	int err;
+
+	(void)env;
+	(void)pins;
+	err = check_bpf_lsm() ?: check_pid_choose_hook();
+	if (err)
+		return err;
+	if (is_loaded()) {
+		printf("pidpolicy: already loaded\n");
+		return 0;
+	}
+	err = check_bpf_fs();
+	if (err)
+		return err;
+	if (mkdir(PIDPOLICY_PIN_DIR, 0700) && errno != EEXIST) {
+		err_msg("failed to create %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+
+	skel = pidpolicy_bpf__open();
+	if (!skel) {
+		err_msg("failed to open BPF skeleton: %s", strerror(errno));
+		err = EXIT_RUNTIME;
+		goto cleanup;
+	}
+	/* libbpf pins the maps at load, and reuses maps already pinned */
+	err = set_pin_paths(skel);
+	if (err) {
+		err_msg("failed to set map pin paths: %s", strerror(-err));
+		err = EXIT_RUNTIME;
+		goto cleanup;
+	}
+	err = pidpolicy_bpf__load(skel);
+	if (err) {
+		err_msg("failed to load BPF programs: %s (run with -v for the verifier log)",
+			strerror(-err));
+		err = EXIT_RUNTIME;
+		goto cleanup;
+	}
+	err = pidpolicy_bpf__attach(skel);
+	if (err) {
+		err_msg("failed to attach lsm program: %s", strerror(-err));
+		err = EXIT_RUNTIME;
+		goto cleanup;
+	}
+	/* a stale program pin of a failed load would make pinning fail */
+	unlink(PROG_PIN);
+	err = bpf_program__pin(skel->progs.pid_choose, PROG_PIN);
+	if (err) {
+		err_msg("failed to pin program at %s: %s", PROG_PIN, strerror(-err));
+		err = EXIT_RUNTIME;
+		goto cleanup;
+	}
+	/* the link pin keeps the program attached; it is pinned last as the
+	 * mark of a complete load */
+	err = bpf_link__pin(skel->links.pid_choose, LINK_PIN);
+	if (err) {
+		err_msg("failed to pin link at %s: %s", LINK_PIN, strerror(-err));
+		unlink(PROG_PIN);
+		err = EXIT_RUNTIME;
+		goto cleanup;
+	}
+	printf("loaded: set a mode to apply the policy, e.g. 'pidpolicy mode --default audit'\n");
+
+cleanup:
+	pidpolicy_bpf__destroy(skel);
+	return err;
+}
+
+static int cmd_unload(const struct env *env, const struct pins *pins)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+	int err = 0;
+
+	(void)env;
+	(void)pins;
+	/* the link pin holds the only reference: removing it detaches */
+	if (unlink(LINK_PIN) && errno != ENOENT) {
+		err_msg("failed to remove %s: %s", LINK_PIN, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	dir = opendir(PIDPOLICY_PIN_DIR);
+	if (!dir && errno == ENOENT) {
+		err_msg("not loaded");
+		return EXIT_RUNTIME;
+	}
+	if (!dir) {
+		err_msg("failed to open %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	while ((de = readdir(dir))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, de->d_name);
+		if (unlink(path)) {
+			err_msg("failed to remove %s: %s", path, strerror(errno));
+			err = EXIT_RUNTIME;
+		}
+	}
+	closedir(dir);
+	if (!err && rmdir(PIDPOLICY_PIN_DIR)) {
+		err_msg("failed to remove %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
+		err = EXIT_RUNTIME;
+	}
+	return err;
+}
+
+/* ---- allow / revoke ------------------------------------------------------ */
+
+/* One chunk about to change, with its old content to undo the change. */
+struct chunk_edit {
+	struct pidpolicy_chunk_key key;
+	bool had;
+	struct pidpolicy_chunk old;
+	struct pidpolicy_chunk new;
+};
+
+static int write_chunk(int fd, const struct pidpolicy_chunk_key *key,
+		       bool present, const struct pidpolicy_chunk *bits)
+{
+	if (present)
+		return bpf_map_update_elem(fd, key, bits, BPF_ANY) ? -errno : 0;
+	if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static void undo_edits(const struct pins *pins, const struct chunk_edit *e,
+		       size_t n)
+{
+	while (n--)
+		write_chunk(pins->rule_pids, &e[n].key, e[n].had, &e[n].old);
+}
+
+/* The chunks of rule that allowing (or revoking) ranges r changes. */
+static int plan_edits(const struct pins *pins,
+		      const struct pidpolicy_rule_key *rule,
+		      const struct pid_range *r, size_t n, bool allow,
+		      struct chunk_edit **out, size_t *nout)
+{
+	struct chunk_edit *e, *edits = NULL, *tmp;
+	size_t cap = 0;
+	__u32 fp;
+	__u64 at;
+
+	*nout = 0;
+	for (at = 0; ranges_next_chunk(r, n, at, &fp);
+	     at = (__u64)fp + PIDPOLICY_CHUNK_PIDS) {
+		if (*nout == cap) {
+			cap = cap ? cap * 2 : 16;
+			tmp = realloc(edits, cap * sizeof(*edits));
+			if (!tmp) {
+				free(edits);
+				return -ENOMEM;
+			}
+			edits = tmp;
+		}
+		e = &edits[*nout];
+		memset(e, 0, sizeof(*e));
+		e->key.rule = *rule;
+		e->key.first_pid = fp;
+		e->had = !bpf_map_lookup_elem(pins->rule_pids, &e->key, &e->old);
+		if (!e->had && errno != ENOENT) {
+			free(edits);
+			return -errno;
+		}
+		if (!e->had)
+			memset(&e->old, 0, sizeof(e->old));
+		e->new = e->old;
+		chunk_apply(&e->new, fp, r, n, allow);
+		if (memcmp(&e->new, &e->old, sizeof(e->new)))
+			(*nout)++;
+	}
+	*out = edits;
+	return 0;
+}
+
+/* Rewrite the summary of rule from its chunks; delete it if it has none. */
+static int write_summary(const struct pins *pins,
+			 const struct pidpolicy_rule_key *rule)
+{
+	struct range_list l = {};
+	struct chunk_entry *c = NULL;
+	struct pidpolicy_rule val = {};
+	size_t n = 0;
+	int err;
+
+	err = read_chunks(pins, rule, &c, &n) ?: chunks_ranges(c, n, &l);
+	if (err)
+		goto out;
+	if (!l.n) {
+		if (bpf_map_delete_elem(pins->rules, rule) && errno != ENOENT)
+			err = -errno;
+		goto out;
+	}
+	val.nr_ranges = (__u32)l.n;
+	val.nr_pids = ranges_count(l.r, l.n);
+	if (bpf_map_update_elem(pins->rules, rule, &val, BPF_ANY))
+		err = -errno;
+out:
+	range_list_free(&l);
+	free(c);
+	return err;
+}
+
+/*
+ * Allow or revoke pids r of rule: chunks first, then the summary, so that a
+ * decision never sees a rule without its pids. Undone on failure.
+ */
+static int edit_rule(const struct pins *pins,
+		     const struct pidpolicy_rule_key *rule,
+		     const struct pid_range *r, size_t n, bool allow)
+{
+	struct pidpolicy_rule old_rule;
+	struct chunk_edit *edits = NULL;
+	bool had_rule;
+	size_t nedits = 0, i;
+	int err;
+
+	had_rule = !bpf_map_lookup_elem(pins->rules, rule, &old_rule);
+	err = plan_edits(pins, rule, r, n, allow, &edits, &nedits);
+	for (i = 0; !err && i < nedits; i++) {
+		err = write_chunk(pins->rule_pids, &edits[i].key,
+				  !chunk_empty(&edits[i].new), &edits[i].new);
+		if (err)
+			undo_edits(pins, edits, i);
+	}
+	if (!err) {
+		err = write_summary(pins, rule);
+		if (err) {
+			undo_edits(pins, edits, nedits);
+			if (had_rule)
+				bpf_map_update_elem(pins->rules, rule, &old_rule, BPF_ANY);
+			else
+				bpf_map_delete_elem(pins->rules, rule);
+		}
+	}
+	free(edits);
+	if (err) {
+		err_msg("failed to update the policy maps: %s (the policy is unchanged)",
+			strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* The pid_max the pids of env->rule's namespace must stay below. */
+static __u32 target_pid_max(const struct env *env)
+{
+	__u32 pid_max;
+	int err;
+
+	err = pidns_pid_max(env->rule.ns_inum, env->ns_is_path ? env->ns_arg : NULL,
+			    &pid_max);
+	if (err)
+		fprintf(stderr, "pidpolicy: warning: cannot read pid_max of namespace %u (%s): checking pids against %u\n",
+			env->rule.ns_inum, strerror(-err), PIDPOLICY_PID_LIMIT);
+	return pid_max;
+}
+
+static int cmd_allow(const struct env *env, const struct pins *pins)
+{
+	struct pid_range *r = NULL;
+	char err[256];
+	size_t n = 0;
+	int ret;
+
+	/* --pids was checked against PIDPOLICY_PID_LIMIT; now the namespace's */
+	if (parse_ranges(env->pids_arg, target_pid_max(env), &r, &n, err,
+			 sizeof(err))) {
+		err_msg("%s", err);
+		return EXIT_USAGE;
+	}
+	ret = edit_rule(pins, &env->rule, r, n, true);
+	free(r);
+	return ret;
+}
+
+static bool rule_exists(const struct pins *pins,
+			const struct pidpolicy_rule_key *rule)
+{
+	struct pidpolicy_rule val;
+	struct chunk_entry *c = NULL;
+	size_t n = 0;
+
+	if (!bpf_map_lookup_elem(pins->rules, rule, &val))
+		return true;
+	/* chunks without a summary: an allow that was interrupted */
+	if (read_chunks(pins, rule, &c, &n))
+		return true;	/* let the edit report the error */
+	free(c);
+	return n > 0;
+}
+
+static int cmd_revoke(const struct env *env, const struct pins *pins)
+{
+	static const struct pid_range all = { 1, PIDPOLICY_PID_LIMIT - 1 };
+	char ns[32], caller[48];
+
+	if (!rule_exists(pins, &env->rule)) {
+		format_ns(env->rule.ns_inum, ns, sizeof(ns));
+		format_caller(&env->rule, caller, sizeof(caller));
+		err_msg("no rule for namespace %s and caller %s: see 'pidpolicy show'",
+			ns, caller);
+		return EXIT_RUNTIME;
+	}
+	if (env->ranges)
+		return edit_rule(pins, &env->rule, env->ranges, env->nr_ranges, false);
+	return edit_rule(pins, &env->rule, &all, 1, false);
+}
+
+/* ---- mode ------------------------------------------------------------------ */
+
+static int cmd_mode(const struct env *env, const struct pins *pins)
+{
+	struct pidpolicy_ns_key key = { .ns_inum = env->rule.ns_inum };
+	struct pidpolicy_ns_mode val = { .mode = env->mode };
+
+	if (bpf_map_update_elem(pins->ns_modes, &key, &val, BPF_ANY)) {
+		err_msg("failed to set the mode: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* ---- status ---------------------------------------------------------------- */
+
+struct ns_counts {
+	__u32 ns_inum;
+	struct pidpolicy_decisions d;
+};
+
+/* Decision counters per namespace, summed over the CPUs. */
+static int read_decisions(const struct pins *pins, struct ns_counts **out,
+			  size_t *n)
+{
+	struct pidpolicy_ns_key *keys = NULL;
+	struct pidpolicy_decisions *percpu;
+	struct ns_counts *c;
+	int ncpus = libbpf_num_possible_cpus(), cpu, err;
+	size_t nkeys, i;
+
+	if (ncpus < 0)
+		return ncpus;
+	err = map_keys(pins->decisions, sizeof(*keys), (void **)&keys, &nkeys);
+	if (err)
+		return err;
+	qsort(keys, nkeys, sizeof(*keys), cmp_ns_key);
+	nkeys = dedupe_sorted(keys, nkeys, sizeof(*keys));
+	percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	c = calloc(nkeys ? nkeys : 1, sizeof(*c));
+	if (!percpu || !c) {
+		free(keys);
+		free(percpu);
+		free(c);
+		return -ENOMEM;
+	}
+	*n = 0;
+	for (i = 0; i < nkeys; i++) {
+		if (bpf_map_lookup_elem(pins->decisions, &keys[i], percpu))
+			continue;	/* aged out meanwhile */
+		c[*n].ns_inum = keys[i].ns_inum;
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			c[*n].d.allowed += percpu[cpu].allowed;
+			c[*n].d.denied += percpu[cpu].denied;
+			c[*n].d.audited += percpu[cpu].audited;
+		}
+		(*n)++;
+	}
+	free(keys);
+	free(percpu);
+	*out = c;
+	return 0;
+}
+
+/* o with the counters of d added; a new object if o is NULL. */
+static struct json_object *json_counts(struct json_object *o,
+				       const struct pidpolicy_decisions *d)
+{
+	if (!o)
+		o = json_object_new_object();
+	json_object_object_add(o, "allowed", json_object_new_uint64(d->allowed));
+	json_object_object_add(o, "denied", json_object_new_uint64(d->denied));
+	json_object_object_add(o, "audited", json_object_new_uint64(d->audited));
+	return o;
+}
+
+static void print_status_json(bool loaded, __u32 dflt,
+			      const struct ns_counts *c, size_t n,
+			      const struct pidpolicy_decisions *total)
+{
+	struct json_object *o = json_object_new_object(), *arr, *e;
+	size_t i;
+
+	json_object_object_add(o, "loaded", json_object_new_boolean(loaded));
+	json_object_object_add(o, "bpf_lsm_active",
+			       json_object_new_boolean(bpf_lsm_active()));
+	if (loaded) {
+		json_object_object_add(o, "default_mode",
+				       json_object_new_string(mode_name(dflt)));
+		arr = json_object_new_array();
+		for (i = 0; i < n; i++) {
+			e = json_object_new_object();
+			json_object_object_add(e, "ns", json_ns(c[i].ns_inum));
+			json_counts(e, &c[i].d);
+			json_object_array_add(arr, e);
+		}
+		json_object_object_add(o, "namespaces", arr);
+		json_object_object_add(o, "total", json_counts(NULL, total));
+	}
+	json_print(o);
+}
+
+static void print_status_table(bool loaded, __u32 dflt,
+			       const struct ns_counts *c, size_t n,
+			       const struct pidpolicy_decisions *total)
+{
+	char ns[32];
+	size_t i;
+
+	printf("loaded:         %s\n", loaded ? "yes" : "no");
+	printf("bpf lsm active: %s\n", bpf_lsm_active() ? "yes" : "no");
+	if (!loaded)
+		return;
+	printf("default mode:   %s%s\n", mode_name(dflt),
+	       dflt == PIDPOLICY_MODE_UNSET ? " (off)" : "");
+	printf("\n%-12s %12s %12s %12s\n", "NAMESPACE", "ALLOWED", "DENIED", "AUDITED");
+	for (i = 0; i < n; i++) {
+		format_ns(c[i].ns_inum, ns, sizeof(ns));
+		printf("%-12s %12llu %12llu %12llu\n", ns,
+		       (unsigned long long)c[i].d.allowed,
+		       (unsigned long long)c[i].d.denied,
+		       (unsigned long long)c[i].d.audited);
+	}
+	printf("%-12s %12llu %12llu %12llu\n", "total",
+	       (unsigned long long)total->allowed,
+	       (unsigned long long)total->denied,
+	       (unsigned long long)total->audited);
+}
+
+static int cmd_status(const struct env *env, const struct pins *unused)
+{
+	struct pidpolicy_decisions total = {};
+	struct pins pins = PINS_INIT;
+	struct ns_counts *c = NULL;
+	__u32 dflt = PIDPOLICY_MODE_UNSET;
+	bool loaded = is_loaded();
+	size_t n = 0, i;
+	int err = 0;
+
+	(void)unused;
+	if (loaded) {
+		err = open_pins(&pins);
+		if (err)
+			goto cleanup;
+		err = read_mode(&pins, PIDPOLICY_NS_ANY, &dflt) ?:
+		      read_decisions(&pins, &c, &n);
+		if (err) {
+			err_msg("failed to read the policy maps: %s", strerror(-err));
+			err = EXIT_RUNTIME;
+			goto cleanup;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		total.allowed += c[i].d.allowed;
+		total.denied += c[i].d.denied;
+		total.audited += c[i].d.audited;
+	}
+	if (env->json)
+		print_status_json(loaded, dflt, c, n, &total);
+	else
+		print_status_table(loaded, dflt, c, n, &total);
+cleanup:
+	free(c);
+	close_pins(&pins);
+	return err;
+}
+
+/* ---- show ------------------------------------------------------------------ */
+
+/* A rule as shown: its key and the ranges of its chunks. */
+struct rule_view {
+	struct pidpolicy_rule_key key;
+	struct range_list ranges;
+};
+
+/* Rule keys of both maps (chunks without a summary are shown too), sorted. */
+static int collect_rule_keys(const struct pins *pins,
+			     const struct chunk_entry *c, size_t nc,
+			     struct pidpolicy_rule_key **out, size_t *n)
+{
+	struct pidpolicy_rule_key *keys = NULL, *tmp;
+	size_t nkeys, i;
+	int err;
+
+	err = map_keys(pins->rules, sizeof(*keys), (void **)&keys, &nkeys);
+	if (err)
+		return err;
+	tmp = realloc(keys, (nkeys + nc + 1) * sizeof(*keys));
+	if (!tmp) {
+		free(keys);
+		return -ENOMEM;
+	}
+	keys = tmp;
+	for (i = 0; i < nc; i++)
+		keys[nkeys++] = c[i].key.rule;
+	qsort(keys, nkeys, sizeof(*keys), cmp_rule_key_qsort);
+	*out = keys;
+	*n = dedupe_sorted(keys, nkeys, sizeof(*keys));
+	return 0;
+}
+
+/* The rules, filtered by namespace unless filter_ns is false. */
+static int read_rules(const struct pins *pins, bool filter_ns, __u32 ns_inum,
+		      struct rule_view **out, size_t *n)
+{
+	struct pidpolicy_rule_key *keys = NULL;
+	struct chunk_entry *c = NULL;
+	struct rule_view *v = NULL;
+	size_t nc = 0, nkeys = 0, i, ci = 0, start;
+	int err;
+
+	err = read_chunks(pins, NULL, &c, &nc) ?:
+	      collect_rule_keys(pins, c, nc, &keys, &nkeys);
+	if (err)
+		goto out;
+	v = calloc(nkeys ? nkeys : 1, sizeof(*v));
+	if (!v) {
+		err = -ENOMEM;
+		goto out;
+	}
+	*n = 0;
+	for (i = 0; i < nkeys && !err; i++) {
+		/* chunks and keys are in the same order */
+		while (ci < nc && cmp_rule_key(&c[ci].key.rule, &keys[i]) < 0)
+			ci++;
+		start = ci;
+		while (ci < nc && !cmp_rule_key(&c[ci].key.rule, &keys[i]))
+			ci++;
+		if (filter_ns && keys[i].ns_inum != ns_inum)
+			continue;
+		v[*n].key = keys[i];
+		err = chunks_ranges(c + start, ci - start, &v[*n].ranges);
+		(*n)++;
+	}
+out:
+	free(keys);
+	free(c);
+	if (err && v) {
+		for (i = 0; i < *n; i++)
+			range_list_free(&v[i].ranges);
+		free(v);
+	} else {
+		*out = v;
+	}
+	return err;
+}
+
+/* Modes per namespace (the default is shown apart), filtered like rules. */
+static int read_modes(const struct pins *pins, bool filter_ns, __u32 ns_inum,
+		      struct pidpolicy_ns_key **out, __u32 **modes, size_t *n)
+{
+	struct pidpolicy_ns_key *keys = NULL;
+	size_t nkeys, i;
+	int err;
+
+	err = map_keys(pins->ns_modes, sizeof(*keys), (void **)&keys, &nkeys);
+	if (err)
+		return err;
+	qsort(keys, nkeys, sizeof(*keys), cmp_ns_key);
+	nkeys = dedupe_sorted(keys, nkeys, sizeof(*keys));
+	*modes = calloc(nkeys ? nkeys : 1, sizeof(**modes));
+	if (!*modes) {
+		free(keys);
+		return -ENOMEM;
+	}
+	*n = 0;
+	for (i = 0; i < nkeys && !err; i++) {
+		if (keys[i].ns_inum == PIDPOLICY_NS_ANY ||
+		    (filter_ns && keys[i].ns_inum != ns_inum))
+			continue;
+		keys[*n] = keys[i];
+		err = read_mode(pins, keys[i].ns_inum, &(*modes)[*n]);
+		(*n)++;
+	}
+	*out = keys;
+	return err;
+}
+
+static void print_show_table(const struct rule_view *v, size_t n, __u32 dflt,
+			     const struct pidpolicy_ns_key *mk,
+			     const __u32 *modes, size_t nm)
+{
+	char ns[32], caller[48], *pids;
+	size_t i;
+
+	printf("%-12s %-24s %s\n", "NAMESPACE", "CALLER", "PIDS");
+	for (i = 0; i < n; i++) {
+		format_ns(v[i].key.ns_inum, ns, sizeof(ns));
+		format_caller(&v[i].key, caller, sizeof(caller));
+		pids = ranges_format(v[i].ranges.r, v[i].ranges.n);
+		printf("%-12s %-24s %s\n", ns, caller, pids ? pids : "?");
+		free(pids);
+	}
+	printf("\n%-12s %s\n", "NAMESPACE", "MODE");
+	printf("%-12s %s%s\n", "default", mode_name(dflt),
+	       dflt == PIDPOLICY_MODE_UNSET ? " (off)" : "");
+	for (i = 0; i < nm; i++)
+		printf("%-12u %s\n", mk[i].ns_inum, mode_name(modes[i]));
+}
+
+static void print_show_json(const struct rule_view *v, size_t n, __u32 dflt,
+			    const struct pidpolicy_ns_key *mk,
+			    const __u32 *modes, size_t nm)
+{
+	struct json_object *o = json_object_new_object(), *rules, *ns_modes;
+	struct json_object *r, *ranges, *pair;
+	size_t i, j;
+	char *pids;
+
+	rules = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		r = json_rule(&v[i].key);
+		ranges = json_object_new_array();
+		for (j = 0; j < v[i].ranges.n; j++) {
+			pair = json_object_new_array();
+			json_object_array_add(pair, json_object_new_uint64(v[i].ranges.r[j].first));
+			json_object_array_add(pair, json_object_new_uint64(v[i].ranges.r[j].last));
+			json_object_array_add(ranges, pair);
+		}
+		pids = ranges_format(v[i].ranges.r, v[i].ranges.n);
+		json_object_object_add(r, "pids", json_object_new_string(pids ? pids : ""));
+		free(pids);
+		json_object_object_add(r, "ranges", ranges);
+		json_object_object_add(r, "nr_pids",
+				       json_object_new_uint64(ranges_count(v[i].ranges.r,
+									   v[i].ranges.n)));
+		json_object_array_add(rules, r);
+	}
+	ns_modes = json_object_new_array();
+	for (i = 0; i < nm; i++) {
+		r = json_object_new_object();
+		json_object_object_add(r, "ns", json_ns(mk[i].ns_inum));
+		json_object_object_add(r, "mode", json_object_new_string(mode_name(modes[i])));
+		json_object_array_add(ns_modes, r);
+	}
+	json_object_object_add(o, "rules", rules);
+	json_object_object_add(o, "default_mode", json_object_new_string(mode_name(dflt)));
+	json_object_object_add(o, "modes", ns_modes);
+	json_print(o);
+}
+
+static int cmd_show(const struct env *env, const struct pins *pins)
+{
+	bool filter = env->given & OPT_NS;
+	struct pidpolicy_ns_key *mk = NULL;
+	struct rule_view *v = NULL;
+	__u32 *modes = NULL, dflt;
+	size_t n = 0, nm = 0, i;
+	int err;
+
+	err = read_rules(pins, filter, env->rule.ns_inum, &v, &n) ?:
+	      read_modes(pins, filter, env->rule.ns_inum, &mk, &modes, &nm) ?:
+	      read_mode(pins, PIDPOLICY_NS_ANY, &dflt);
+	if (err) {
+		err_msg("failed to read the policy maps: %s", strerror(-err));
+		err = EXIT_RUNTIME;
+	} else if (env->json) {
+		print_show_json(v, n, dflt, mk, modes, nm);
+	} else {
+		print_show_table(v, n, dflt, mk, modes, nm);
+	}
+	for (i = 0; i < n; i++)
+		range_list_free(&v[i].ranges);
+	free(v);
+	free(mk);
+	free(modes);
+	return err;
+}
+
+/* ---- explain: the BPF program's decision, over the pinned maps ------------ */
+
+struct lookup_ctx {
+	const struct pins *pins;
+	struct pidpolicy_rule rule;
+	struct pidpolicy_chunk chunk;
+	int err;			/* first lookup error other than ENOENT */
+};
+
+static const void *lookup(struct lookup_ctx *ctx, int fd, const void *key,
+			  void *value)
+{
+	if (!bpf_map_lookup_elem(fd, key, value))
+		return value;
+	if (errno != ENOENT && !ctx->err)
+		ctx->err = -errno;
+	return NULL;
+}
+
+static const struct pidpolicy_rule *
+pidpolicy_lookup_rule(void *ctx, const struct pidpolicy_rule_key *key)
+{
+	struct lookup_ctx *c = ctx;
+
+	return lookup(c, c->pins->rules, key, &c->rule);
+}
+
+static const struct pidpolicy_chunk *
+pidpolicy_lookup_chunk(void *ctx, const struct pidpolicy_chunk_key *key)
+{
+	struct lookup_ctx *c = ctx;
+
+	return lookup(c, c->pins->rule_pids, key, &c->chunk);
+}
+
+static __u32 pidpolicy_lookup_mode(void *ctx, __u32 ns_inum)
+{
+	struct lookup_ctx *c = ctx;
+	__u32 mode;
+	int err = read_mode(c->pins, ns_inum, &mode);
+
+	if (err && !c->err)
+		c->err = err;
+	return mode;
+}
+
+#include "pidpolicy_decide.h"
+
+static const char *verdict_name(__u32 verdict)
+{
+	return verdict == PIDPOLICY_DENY ? "deny" :
+	       verdict == PIDPOLICY_AUDIT ? "audit" : "allow";
+}
+
+static const char *reason_name(__u32 reason)
+{
+	return reason == PIDPOLICY_REASON_RULE ? "rule" :
+	       reason == PIDPOLICY_REASON_MODE_OFF ? "mode_off" :
+	       reason == PIDPOLICY_REASON_NO_RULE ? "no_rule" : "range";
+}
+
+static void explain_text(const struct env *env, const struct pidpolicy_decision *d,
+			 bool mode_from_default, char *buf, size_t len)
+{
+	char ns[32], caller[48];
+
+	format_ns(d->rule.ns_inum, ns, sizeof(ns));
+	format_caller(&d->rule, caller, sizeof(caller));
+	switch (d->reason) {
+	case PIDPOLICY_REASON_RULE:
+		snprintf(buf, len, "the rule for namespace %s and caller %s allows pid %u",
+			 ns, caller, env->pid);
+		break;
+	case PIDPOLICY_REASON_MODE_OFF:
+		snprintf(buf, len, "the %s mode is off: no restriction beyond the kernel's",
+			 mode_from_default ? "default" : "namespace's");
+		break;
+	case PIDPOLICY_REASON_NO_RULE:
+		snprintf(buf, len, "no rule applies to this namespace and caller");
+		break;
+	default:
+		snprintf(buf, len, "rules apply to this namespace and caller, but none allows pid %u",
+			 env->pid);
+	}
+}
+
+static int cmd_explain(const struct env *env, const struct pins *pins)
+{
+	struct lookup_ctx ctx = { .pins = pins };
+	struct pidpolicy_query q = {
+		.ns_inum = env->rule.ns_inum,
+		.pid = env->pid,
+		/* a caller not given matches no uid or cgroup rule */
+		.uid = env->rule.caller_kind == PIDPOLICY_CALLER_UID ?
+		       env->rule.caller_id : UINT64_MAX,
+		.cgroup_id = env->rule.caller_kind == PIDPOLICY_CALLER_CGROUP ?
+			     env->rule.caller_id : 0,
+	};
+	struct pidpolicy_decision d = {};
+	struct json_object *o;
+	char why[160], ns[32], caller[48];
+	__u32 ns_mode;
+
+	pidpolicy_decide(&ctx, &q, &d);
+	ns_mode = pidpolicy_lookup_mode(&ctx, q.ns_inum);
+	if (ctx.err) {
+		err_msg("failed to read the policy maps: %s", strerror(-ctx.err));
+		return EXIT_RUNTIME;
+	}
+	explain_text(env, &d, ns_mode == PIDPOLICY_MODE_UNSET, why, sizeof(why));
+	format_ns(env->rule.ns_inum, ns, sizeof(ns));
+	format_caller(&env->rule, caller, sizeof(caller));
+	if (!env->json) {
+		printf("namespace: %s\ncaller:    %s\npid:       %u\n", ns, caller, env->pid);
+		printf("mode:      %s%s\n", mode_name(d.mode),
+		       ns_mode == PIDPOLICY_MODE_UNSET ? " (default)" : "");
+		printf("verdict:   %s\nreason:    %s\n", verdict_name(d.verdict), why);
+		return 0;
+	}
+	o = json_rule(&env->rule);
+	json_object_object_add(o, "pid", json_object_new_uint64(env->pid));
+	json_object_object_add(o, "mode", json_object_new_string(mode_name(d.mode)));
+	json_object_object_add(o, "mode_from_default",
+			       json_object_new_boolean(ns_mode == PIDPOLICY_MODE_UNSET));
+	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(d.verdict)));
+	json_object_object_add(o, "reason", json_object_new_string(reason_name(d.reason)));
+	json_object_object_add(o, "explanation", json_object_new_string(why));
+	json_object_object_add(o, "matched_rule", d.matched ? json_rule(&d.rule) : NULL);
+	json_print(o);
+	return 0;
+}
+
+/* ---- command line ---------------------------------------------------------- */
+
+static const struct command commands[] = {
+	{ "load", 0, 0, false, cmd_load },
+	{ "unload", 0, 0, false, cmd_unload },
+	{ "status", OPT_JSON, 0, false, cmd_status },
+	{ "allow", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS | OPT_PIDS, true, cmd_allow },
+	{ "revoke", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS, true, cmd_revoke },
+	{ "mode", OPT_NS | OPT_DEFAULT | OPT_WORD, OPT_WORD, true, cmd_mode },
+	{ "show", OPT_NS | OPT_JSON, 0, true, cmd_show },
+	{ "explain", OPT_NS | OPT_CALLER | OPT_PID | OPT_JSON, OPT_NS | OPT_PID, true,
+	  cmd_explain },
+};
+
+static const struct option global_options[] = {
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static const struct option command_options[] = {
+	{ "ns", required_argument, NULL, OPT_NS },
+	{ "uid", required_argument, NULL, OPT_UID },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "pids", required_argument, NULL, OPT_PIDS },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "default", no_argument, NULL, OPT_DEFAULT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+static const char *option_name(unsigned int bit)
+{
+	const struct option *o;
+
+	if (bit == OPT_WORD)
+		return "enforce|audit|off";
+	for (o = command_options; o->name; o++)
+		if ((unsigned int)o->val == bit)
+			return o->name;
+	return "?";
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("pidpolicy: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(" (see 'pidpolicy --help')\n", stderr);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+/* Options and arguments after the command name: argv[0] is the command. */
+static int parse_command_args(int argc, char **argv, struct env *env)
+{
+	const struct command *cmd = env->cmd;
+	const char **arg;
+	int c;
+
+	optind = 0;	/* restart getopt on the command's arguments */
+	while ((c = getopt_long(argc, argv, ":h", command_options, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return -1;
+		}
+		if (c == ':')
+			return usage_error("option %s needs a value", argv[optind - 1]);
+		if (c == '?')
+			return usage_error("unknown option '%s' for '%s'",
+					   argv[optind - 1], cmd->name);
+		if (!(cmd->allowed & (unsigned int)c))
+			return usage_error("option --%s is not valid for '%s'",
+					   option_name((unsigned int)c), cmd->name);
+		env->given |= (unsigned int)c;
+		arg = c == OPT_NS ? &env->ns_arg : c == OPT_UID ? &env->uid_arg :
+		      c == OPT_CGROUP ? &env->cgroup_arg :
+		      c == OPT_PIDS ? &env->pids_arg :
+		      c == OPT_PID ? &env->pid_arg : NULL;
+		if (arg)
+			*arg = optarg;
+	}
+	if (optind < argc && (cmd->allowed & OPT_WORD)) {
+		env->word = argv[optind++];
+		env->given |= OPT_WORD;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s' for '%s'", argv[optind],
+				   cmd->name);
+	return 0;
+}
+
+/* Checks which options were given together. */
+static int check_given(const struct env *env)
+{
+	const struct command *cmd = env->cmd;
+	unsigned int missing = cmd->required & ~env->given;
+
+	if (missing)
+		return usage_error("'%s' needs %s%s", cmd->name,
+				   missing & OPT_WORD ? "" : "--",
+				   option_name(missing & -missing));
+	if ((env->given & OPT_CALLER) == OPT_CALLER)
+		return usage_error("give --uid or --cgroup, not both");
+	if ((cmd->allowed & OPT_DEFAULT) &&
+	    !(env->given & OPT_NS) == !(env->given & OPT_DEFAULT))
+		return usage_error("'%s' needs one of --ns and --default", cmd->name);
+	return 0;
+}
+
+/* Turns the option strings into the rule key, ranges, pid and mode. */
+static int parse_values(struct env *env)
+{
+	char err[256];
+	__u32 uid;
+
+	env->json = env->given & OPT_JSON;
+	env->rule.caller_kind = PIDPOLICY_CALLER_ANY;
+	if ((env->ns_arg &&
+	     parse_ns_spec(env->ns_arg, &env->rule.ns_inum, &env->ns_is_path,
+			   err, sizeof(err))) ||
+	    (env->uid_arg && parse_uid(env->uid_arg, &uid, err, sizeof(err))) ||
+	    (env->cgroup_arg &&
+	     parse_cgroup(env->cgroup_arg, &env->rule.caller_id, err, sizeof(err))) ||
+	    (env->pids_arg &&
+	     parse_ranges(env->pids_arg, PIDPOLICY_PID_LIMIT, &env->ranges,
+			  &env->nr_ranges, err, sizeof(err))) ||
+	    (env->pid_arg && parse_pid(env->pid_arg, &env->pid, err, sizeof(err))) ||
+	    (env->word && parse_mode(env->word, &env->mode, err, sizeof(err)))) {
+		err_msg("%s", err);
+		return EXIT_USAGE;
+	}
+	if (env->uid_arg) {
+		env->rule.caller_kind = PIDPOLICY_CALLER_UID;
+		env->rule.caller_id = uid;
+	} else if (env->cgroup_arg) {
+		env->rule.caller_kind = PIDPOLICY_CALLER_CGROUP;
+	}
+	return 0;
+}
+
+/* 0 to run the command, -1 when done (help), or an exit status. */
+static int parse_args(int argc, char **argv, struct env *env)
+{
+	size_t i;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vh", global_options, NULL)) != -1) {
+		if (c == 'v') {
+			env->verbose = true;
+		} else if (c == 'h') {
+			fputs(usage_text, stdout);
+			return -1;
+		} else {
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("missing command");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[optind], commands[i].name))
+			env->cmd = &commands[i];
+	if (!env->cmd)
+		return usage_error("unknown command '%s'", argv[optind]);
+	return parse_command_args(argc - optind, argv + optind, env) ?:
+	       check_given(env) ?: parse_values(env);
+}
+
+int main(int argc, char **argv)
+{
+	struct pins pins = PINS_INIT;
+	struct env env = {};
+	int err;
+
+	err = parse_args(argc, argv, &env);
+	if (err)
+		goto cleanup;
+	verbose = env.verbose;
+	libbpf_set_print(libbpf_print_fn);
+
+	err = check_root();
+	if (err)
+		goto cleanup;
+	if (env.cmd->needs_pins) {
+		err = open_pins(&pins);
+		if (err)
+			goto cleanup;
+	}
+	err = env.cmd->run(&env, &pins);
+
+cleanup:
+	close_pins(&pins);
+	free(env.ranges);
+	return err < 0 ? 0 : err;
+}
