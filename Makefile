@@ -45,7 +45,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all deps kernel headers vmlinux.h bpf loader tests initramfs test demo clean
+.PHONY: all deps kernel check headers vmlinux.h bpf loader tests initramfs test demo clean
 
 all: kernel tests
 
@@ -69,6 +69,10 @@ $(KOBJ)/.built: $(KOBJ)/.config $(KSRC)/.patched
 	@touch $@
 
 kernel: $(KOBJ)/.built
+
+# checkpatch --strict on the series, sparse on the files it touches
+check: $(KOBJ)/.built
+	$(Q)kernel/check-series.sh $(KSRC) $(KOBJ) kernel/patches CC="ccache gcc"
 
 # A separate object dir: headers_install needs no .config and must not race
 # the kernel build under -j.
@@ -172,7 +176,7 @@ $(BUILD)/kselftests/%: $(KSRC)/.patched | $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) -g -std=gnu99 -isystem $(HDRS) -I$(KSELFTEST_DIR) -o $@ \
-		$(wildcard $(KSELFTEST_DIR)/*/$*.c) -lcap
+		$(wildcard $(KSELFTEST_DIR)/*/$*.c)
 
 tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES) $(KSELFTESTS)
 

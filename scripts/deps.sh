@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-	make gcc gcc-multilib libc6-dev libcap-dev bc flex bison cpio xz-utils gzip perl
+	make gcc gcc-multilib libc6-dev bc flex bison cpio xz-utils gzip perl
 	libelf-dev libssl-dev dwarves ccache sparse      # kernel build, checks
 	linux-source-6.1                                 # the kernel we patch
 	clang llvm libbpf-dev bpftool pkg-config zlib1g-dev libjson-c-dev

@@ -195,8 +195,6 @@ static enum outcome run_test(const struct harness_test *t)
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
-		/* Line-buffered so that output survives a crash. */
-		setvbuf(stdout, NULL, _IOLBF, 0);
 		errno = 0;
 		t->fn();
 		fflush(stdout);
@@ -252,6 +250,8 @@ int main(int argc, char **argv)
 	int counts[3] = { 0, 0, 0 }, list = 0, i;
 	const struct harness_test *t;
 
+	/* One result line at a time, also through a pipe: progress is live. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-l") == 0) {
 			list = 1;

@@ -1,0 +1,32 @@
+#!/bin/bash
+# The reviewers' first look at kernel/patches: checkpatch --strict on every
+# patch, and sparse (C=2) on every C file the series touches, failing only on
+# warnings at lines the series added (the base tree has its own).
+set -euo pipefail
+src=$(realpath "$1") obj=$(realpath "$2") patches=$(realpath "$3")
+shift 3	# the rest: arguments for the kernel's make, e.g. CC=
+
+# Debian's python3 has python3-ply and python3-git, which checkpatch's SPDX check needs
+PATH=/usr/bin:$PATH "$src/scripts/checkpatch.pl" --strict --terse --no-tree "$patches"/*.patch
+
+files=$(git -C "$src" diff --name-only base HEAD -- '*.c' | grep -v '^tools/' || true)
+objs=$(for f in $files; do echo "${f%.c}.o"; done)
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+make -s -C "$src" O="$obj" "$@" C=2 $objs >"$log" 2>&1 || { cat "$log"; exit 1; }
+
+# file:line pairs of the lines the series added
+added=$(git -C "$src" diff -U0 base HEAD -- $files | awk '
+	/^\+\+\+ b\// { file = substr($2, 3) }
+	/^@@/ { split($3, r, /[+,]/); n = r[3] == "" ? 1 : r[3]
+		for (i = 0; i < n; i++) print file ":" r[2] + i }')
+new=$(grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error)' "$log" |
+	sed "s|^$src/||" | while IFS=: read -r file line _; do
+		grep -qx "$file:$line" <<<"$added" && grep -F "$file:$line:" "$log" | sed "s|^$src/||"
+	done | sort -u || true)
+if [ -n "$new" ]; then
+	echo "sparse warns at lines the series added:"
+	echo "$new"
+	exit 1
+fi
+echo "  CHECK   checkpatch --strict and sparse clean on $(echo $files | wc -w) touched files"
