@@ -15,9 +15,12 @@ INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
 KCONFIG_FRAGMENTS := $(wildcard kernel/config/*.config)
 KPATCHES	:= kernel/patches/series $(wildcard kernel/patches/*.patch)
 
-# ccache lives outside the repository so fresh clones reuse it; fixed build
-# stamps keep the kernel's generated files, and so ccache, stable.
+# ccache lives outside the repository so fresh clones reuse it, wherever they
+# are: paths are hashed relative to the clone, and debug info keeps its own
+# directory. Fixed build stamps keep the kernel's generated files stable.
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 export KBUILD_BUILD_TIMESTAMP := Thu Jan  1 00:00:00 UTC 2026
 export KBUILD_BUILD_USER := pidpolicy
 export KBUILD_BUILD_HOST := pidpolicy
@@ -110,7 +113,8 @@ bpf: $(BPF_OBJS)
 # --- the pidpolicy loader -----------------------------------------------------
 PIDPOLICY	:= $(BUILD)/loader/pidpolicy
 
-$(PIDPOLICY): loader/pidpolicy.c loader/parse.c loader/parse.h $(BUILD)/bpf/pidpolicy.skel.h \
+$(PIDPOLICY): loader/pidpolicy.c loader/parse.c loader/parse.h loader/monitor.c \
+		loader/monitor.h loader/policyfile.c loader/policyfile.h $(BUILD)/bpf/pidpolicy.skel.h \
 		$(wildcard include/*.h) | $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
@@ -131,8 +135,10 @@ $(BUILD)/tests/host/%: tests/host/%.c $(HARNESS_SRC) tests/harness.h | $(HDRS)/.
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -Iloader $(CFLAGS) -o $@ $(filter %.c,$^)
 
-# Host unit tests of the loader's parsers link the parser itself.
+# Host unit tests of the loader's parsers link the parsers themselves.
 $(BUILD)/tests/host/parse_test: loader/parse.c loader/parse.h
+$(BUILD)/tests/host/policyfile_test: loader/policyfile.c loader/policyfile.h loader/parse.c \
+		loader/parse.h
 
 # In-VM tests share tests/vm/vmtest.c and may embed a BPF skeleton named
 # after them (smoke_test.c includes smoke_test.skel.h from smoke_test.bpf.c).
@@ -206,3 +212,66 @@ demo: kernel initramfs
 
 clean:
 	rm -rf $(BUILD)
+
+# --- install ------------------------------------------------------------------
+# `make install` copies what `make loader` built (building it first if it is
+# missing or out of date); `make -o $(PIDPOLICY) install` installs the binary
+# as it is, whatever changed since. PREFIX (default /usr/local) and DESTDIR
+# as usual; /etc/pidpolicy.conf is installed only where there is none, never
+# over an admin's file, and `uninstall` leaves it. Headers go to
+# $(INCLUDEDIR)/pidpolicy with their own copy of our kernel's uapi
+# <linux/clone2.h> (as libdrm ships its drm headers): nothing is written into
+# include/linux, which belongs to the distribution's kernel headers. Compile
+# with -I$(INCLUDEDIR)/pidpolicy and #include <clone2.h>.
+PREFIX		?= /usr/local
+SBINDIR		= $(PREFIX)/sbin
+MANDIR		= $(PREFIX)/share/man
+INCLUDEDIR	= $(PREFIX)/include
+PKG_INCLUDEDIR	= $(INCLUDEDIR)/pidpolicy
+BASHCOMPDIR	= $(PREFIX)/share/bash-completion/completions
+SYSTEMD_UNIT_DIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+INSTALL		:= install
+INSTALL_HEADERS	:= include/clone2.h include/pidpolicy.h include/pidpolicy_decide.h
+INSTALL_CONF	= $(DESTDIR)/etc/pidpolicy.conf
+INSTALLED_FILES	= $(SBINDIR)/pidpolicy $(MANDIR)/man8/pidpolicy.8 $(MANDIR)/man2/clone2.2 \
+		  $(addprefix $(PKG_INCLUDEDIR)/,$(notdir $(INSTALL_HEADERS)) linux/clone2.h) \
+		  $(SYSTEMD_UNIT_DIR)/pidpolicy.service $(BASHCOMPDIR)/pidpolicy
+
+.PHONY: install uninstall
+
+# $(HDRS)/linux/clone2.h exists once the loader does: it is built against it.
+install: $(PIDPOLICY)
+	$(call msg,INSTALL,$(DESTDIR)$(SBINDIR)/pidpolicy)
+	$(Q)$(INSTALL) -D -m 0755 $(PIDPOLICY) $(DESTDIR)$(SBINDIR)/pidpolicy
+	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man8/pidpolicy.8)
+	$(Q)$(INSTALL) -D -m 0644 man/pidpolicy.8 $(DESTDIR)$(MANDIR)/man8/pidpolicy.8
+	$(call msg,INSTALL,$(DESTDIR)$(MANDIR)/man2/clone2.2)
+	$(Q)$(INSTALL) -D -m 0644 man/clone2.2 $(DESTDIR)$(MANDIR)/man2/clone2.2
+	$(call msg,INSTALL,$(DESTDIR)$(PKG_INCLUDEDIR)/)
+	$(Q)$(INSTALL) -d -m 0755 $(DESTDIR)$(PKG_INCLUDEDIR)
+	$(Q)$(INSTALL) -m 0644 $(INSTALL_HEADERS) $(DESTDIR)$(PKG_INCLUDEDIR)/
+	$(Q)$(INSTALL) -D -m 0644 $(HDRS)/linux/clone2.h $(DESTDIR)$(PKG_INCLUDEDIR)/linux/clone2.h
+	$(call msg,INSTALL,$(DESTDIR)$(SYSTEMD_UNIT_DIR)/pidpolicy.service)
+	$(Q)$(INSTALL) -d -m 0755 $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/pidpolicy.service \
+		> $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pidpolicy.service
+	$(Q)chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pidpolicy.service
+	$(call msg,INSTALL,$(DESTDIR)$(BASHCOMPDIR)/pidpolicy)
+	$(Q)$(INSTALL) -D -m 0644 packaging/pidpolicy.bash-completion $(DESTDIR)$(BASHCOMPDIR)/pidpolicy
+	$(Q)if [ -e $(INSTALL_CONF) ] || [ -L $(INSTALL_CONF) ]; then \
+		printf '  %-7s %s\n' KEEP "$(INSTALL_CONF) (exists; example: packaging/pidpolicy.conf)"; \
+	else \
+		printf '  %-7s %s\n' INSTALL $(INSTALL_CONF); \
+		$(INSTALL) -D -m 0644 packaging/pidpolicy.conf $(INSTALL_CONF); \
+	fi
+
+uninstall:
+	$(Q)for f in $(addprefix $(DESTDIR),$(INSTALLED_FILES)); do \
+		[ -e $$f ] || [ -L $$f ] || continue; \
+		$(if $(Q),printf '  %-7s %s\n' RM $$f;) rm -f $$f; \
+	done
+	$(Q)rmdir $(DESTDIR)$(PKG_INCLUDEDIR)/linux $(DESTDIR)$(PKG_INCLUDEDIR) 2>/dev/null || true
+	$(Q)if [ -e $(INSTALL_CONF) ] || [ -L $(INSTALL_CONF) ]; then \
+		printf '  %-7s %s\n' KEEP "$(INSTALL_CONF) (remove it by hand if unwanted)"; \
+	fi
+# --- end install --------------------------------------------------------------

@@ -39,10 +39,40 @@ enum pidpolicy_mode {
 	PIDPOLICY_MODE_ENFORCE = 3,	/* deny unless a rule allows the pid */
 };
 
+/*
+ * Every policy entry carries the generation it belongs to; decisions use the
+ * entries of the active generation only (config[PIDPOLICY_CONFIG_GEN]), so
+ * `pidpolicy apply` can write a whole new policy beside the old one and
+ * switch with one map update.
+ */
+enum pidpolicy_config_slot {
+	PIDPOLICY_CONFIG_GEN = 0,		/* active policy generation */
+	PIDPOLICY_CONFIG_EVENTS_ALL_UNTIL = 1,	/* report allowed decisions until
+						 * this CLOCK_MONOTONIC ns time */
+	PIDPOLICY_CONFIG_EVENTS_LOST = 2,	/* events the ring buffer dropped */
+	PIDPOLICY_CONFIG_SLOTS,
+};
+
+enum pidpolicy_reason {
+	PIDPOLICY_REASON_RULE = 0,	/* allowed: a rule holds the pid */
+	PIDPOLICY_REASON_MODE_OFF = 1,	/* allowed: the namespace's mode is off */
+	PIDPOLICY_REASON_NO_RULE = 2,	/* no rule for this namespace and caller */
+	PIDPOLICY_REASON_RANGE = 3,	/* rules exist, none holds the pid */
+	PIDPOLICY_REASON_QUOTA = 4,	/* the namespace's max-chosen is reached */
+};
+
+enum pidpolicy_verdict_kind {
+	PIDPOLICY_ALLOW = 0,
+	PIDPOLICY_DENY = 1,		/* enforce mode: the call fails */
+	PIDPOLICY_AUDIT = 2,		/* audit mode: allowed, would be denied */
+};
+
 /* Who a rule is for: target namespace and caller. Key of map `rules`. */
 struct pidpolicy_rule_key {
+	__u32 gen;			/* policy generation */
 	__u32 ns_inum;			/* PIDPOLICY_NS_ANY or a pid ns inode */
 	__u32 caller_kind;		/* enum pidpolicy_caller_kind */
+	__u32 reserved;
 	__u64 caller_id;		/* uid or cgroup id; 0 for any */
 };
 
@@ -65,13 +95,50 @@ struct pidpolicy_chunk {
 	__u64 allowed[PIDPOLICY_CHUNK_WORDS];
 };
 
-/* Key of map `ns_modes`; ns_inum PIDPOLICY_NS_ANY holds the default. */
+/* Key of maps `decisions` and `chosen_live`: a pid namespace. */
 struct pidpolicy_ns_key {
 	__u32 ns_inum;
 };
 
-struct pidpolicy_ns_mode {
-	__u32 mode;			/* enum pidpolicy_mode */
+/* Key of map `ns_policy`; ns_inum PIDPOLICY_NS_ANY holds the defaults. */
+struct pidpolicy_ns_policy_key {
+	__u32 gen;
+	__u32 ns_inum;
+};
+
+#define PIDPOLICY_NO_LIMIT	0xffffffffu
+
+/* Value of map `ns_policy`: what holds for one namespace. */
+struct pidpolicy_ns_policy {
+	__u32 mode;			/* enum pidpolicy_mode; UNSET: the default's */
+	__u32 max_chosen;		/* live processes with chosen pids at most,
+					 * PIDPOLICY_NO_LIMIT: the default's or none */
+};
+
+/* Value of map `chosen_live`: processes of a namespace whose pid there was
+ * chosen by their creator and that still hold it (plus those being created). */
+struct pidpolicy_chosen {
+	__s64 live;
+};
+
+/* Namespaces a process was charged to, until its pids are freed. */
+struct pidpolicy_charges {
+	__u32 nr;
+	__u32 ns_inum[33];		/* MAX_PID_NS_LEVEL + 1 */
+};
+
+/* Ring buffer record of one decision, for `pidpolicy monitor`. */
+struct pidpolicy_event {
+	__u64 time_ns;			/* CLOCK_MONOTONIC */
+	__u32 verdict;			/* enum pidpolicy_verdict_kind */
+	__u32 reason;			/* enum pidpolicy_reason */
+	__u32 caller_pid;		/* tgid, in the initial pid namespace */
+	__u32 caller_uid;		/* effective uid, initial user namespace */
+	__u32 ns_inum;			/* target pid namespace */
+	__u32 level;			/* its depth: 0 is the initial namespace */
+	__u32 pid;			/* chosen pid, as seen in ns_inum */
+	__u32 source;			/* enum pid_choice_source */
+	char comm[16];
 };
 
 /* Per-CPU value of map `decisions`, keyed by struct pidpolicy_ns_key. */

@@ -7,33 +7,23 @@
  *   pidpolicy_lookup_rule(void *ctx, const struct pidpolicy_rule_key *key);
  *   static const struct pidpolicy_chunk *
  *   pidpolicy_lookup_chunk(void *ctx, const struct pidpolicy_chunk_key *key);
- *   static __u32 pidpolicy_lookup_mode(void *ctx, __u32 ns_inum);
+ *   static const struct pidpolicy_ns_policy *
+ *   pidpolicy_lookup_ns(void *ctx, const struct pidpolicy_ns_policy_key *key);
  *
- * A decision makes at most 2 mode lookups and 12 rule lookups, however many
- * rules and ranges there are: rules are found by exact key, and a rule's pids
- * are bitmaps found by (rule, chunk).
+ * A decision makes at most 2 namespace lookups and 12 rule lookups, however
+ * many rules and ranges there are: rules are found by exact key, and a rule's
+ * pids are bitmaps found by (rule, chunk).
  */
 #ifndef PIDPOLICY_DECIDE_H
 #define PIDPOLICY_DECIDE_H
 
 #include "pidpolicy.h"
 
-enum pidpolicy_reason {
-	PIDPOLICY_REASON_RULE = 0,	/* allowed: a rule holds the pid */
-	PIDPOLICY_REASON_MODE_OFF = 1,	/* allowed: the namespace's mode is off */
-	PIDPOLICY_REASON_NO_RULE = 2,	/* no rule for this namespace and caller */
-	PIDPOLICY_REASON_RANGE = 3,	/* rules exist, none holds the pid */
-};
-
-enum pidpolicy_verdict_kind {
-	PIDPOLICY_ALLOW = 0,
-	PIDPOLICY_DENY = 1,		/* enforce mode: the call fails */
-	PIDPOLICY_AUDIT = 2,		/* audit mode: allowed, would be denied */
-};
-
 struct pidpolicy_query {
+	__u32 gen;			/* policy generation to decide by */
 	__u32 ns_inum;			/* target pid namespace */
 	__u32 pid;			/* chosen pid, as seen in that namespace */
+	__u32 reserved;
 	__u64 uid;			/* caller's effective uid */
 	__u64 cgroup_id;		/* caller's cgroup v2 id */
 };
@@ -43,6 +33,8 @@ struct pidpolicy_decision {
 	__u32 reason;			/* enum pidpolicy_reason */
 	__u32 mode;			/* enum pidpolicy_mode in effect */
 	__u32 matched;			/* rule is valid (REASON_RULE) */
+	__u32 max_chosen;		/* the namespace's limit, or NO_LIMIT */
+	__u32 reserved;
 	struct pidpolicy_rule_key rule;	/* the rule that allowed the pid */
 };
 
@@ -67,12 +59,38 @@ static __always_inline void pidpolicy_candidate(const struct pidpolicy_query *q,
 	__u32 kind = i % 3 == 0 ? PIDPOLICY_CALLER_UID :
 		     i % 3 == 1 ? PIDPOLICY_CALLER_CGROUP : PIDPOLICY_CALLER_ANY;
 
+	key->gen = q->gen;
 	key->ns_inum = i < 3 ? q->ns_inum : PIDPOLICY_NS_ANY;
+	key->reserved = 0;
 	key->caller_kind = kind;
 	key->caller_id = kind == PIDPOLICY_CALLER_UID ? q->uid :
 			 kind == PIDPOLICY_CALLER_CGROUP ? q->cgroup_id : 0;
 }
 
+/* The namespace's own mode and limit, each falling back to the default's. */
+static __always_inline void pidpolicy_ns_settings(void *ctx,
+						  const struct pidpolicy_query *q,
+						  struct pidpolicy_decision *d)
+{
+	struct pidpolicy_ns_policy_key key = { .gen = q->gen, .ns_inum = q->ns_inum };
+	const struct pidpolicy_ns_policy *p = pidpolicy_lookup_ns(ctx, &key);
+
+	/* copy before the next lookup: userspace lookups share one buffer */
+	d->mode = p ? p->mode : PIDPOLICY_MODE_UNSET;
+	d->max_chosen = p ? p->max_chosen : PIDPOLICY_NO_LIMIT;
+	key.ns_inum = PIDPOLICY_NS_ANY;
+	p = pidpolicy_lookup_ns(ctx, &key);
+	if (p && d->mode == PIDPOLICY_MODE_UNSET)
+		d->mode = p->mode;
+	if (p && d->max_chosen == PIDPOLICY_NO_LIMIT)
+		d->max_chosen = p->max_chosen;
+}
+
+/*
+ * Decide by the rules and the mode. The namespace's limit on live chosen
+ * pids is checked apart, by pidpolicy_charge(), as the BPF program counts
+ * atomically.
+ */
 static __always_inline void pidpolicy_decide(void *ctx,
 					     const struct pidpolicy_query *q,
 					     struct pidpolicy_decision *d)
@@ -82,9 +100,7 @@ static __always_inline void pidpolicy_decide(void *ctx,
 
 	d->verdict = PIDPOLICY_ALLOW;
 	d->matched = 0;
-	d->mode = pidpolicy_lookup_mode(ctx, q->ns_inum);
-	if (d->mode == PIDPOLICY_MODE_UNSET)
-		d->mode = pidpolicy_lookup_mode(ctx, PIDPOLICY_NS_ANY);
+	pidpolicy_ns_settings(ctx, q, d);
 	if (d->mode != PIDPOLICY_MODE_AUDIT && d->mode != PIDPOLICY_MODE_ENFORCE) {
 		d->mode = PIDPOLICY_MODE_OFF;
 		d->reason = PIDPOLICY_REASON_MODE_OFF;
@@ -106,6 +122,22 @@ static __always_inline void pidpolicy_decide(void *ctx,
 	}
 	d->reason = any_rule ? PIDPOLICY_REASON_RANGE : PIDPOLICY_REASON_NO_RULE;
 	d->verdict = d->mode == PIDPOLICY_MODE_ENFORCE ? PIDPOLICY_DENY : PIDPOLICY_AUDIT;
+}
+
+/*
+ * The limit, once a decision allowed the pid: with `live` processes holding a
+ * chosen pid in the namespace, this one included, is it one too many? Only
+ * enforce and audit modes have limits.
+ */
+static __always_inline int pidpolicy_over_quota(struct pidpolicy_decision *d,
+						__s64 live)
+{
+	if (d->verdict != PIDPOLICY_ALLOW || d->reason != PIDPOLICY_REASON_RULE ||
+	    d->max_chosen == PIDPOLICY_NO_LIMIT || live <= d->max_chosen)
+		return 0;
+	d->reason = PIDPOLICY_REASON_QUOTA;
+	d->verdict = d->mode == PIDPOLICY_MODE_ENFORCE ? PIDPOLICY_DENY : PIDPOLICY_AUDIT;
+	return 1;
 }
 
 #endif /* PIDPOLICY_DECIDE_H */

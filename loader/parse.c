@@ -386,6 +386,30 @@ int parse_pid(const char *s, __u32 *pid, char *err, size_t errlen)
 	return 0;
 }
 
+int parse_max_chosen(const char *s, __u32 *max, char *err, size_t errlen)
+{
+	__u64 v;
+
+	if (!strcmp(s, "none")) {
+		*max = PIDPOLICY_NO_LIMIT;
+		return 0;
+	}
+	if (parse_decimal(s, strlen(s), PIDPOLICY_NO_LIMIT - 1, &v))
+		return fail(err, errlen,
+			    "limit '%s' is not valid: give a number of processes from 0 to %u, or 'none'",
+			    s, PIDPOLICY_NO_LIMIT - 1);
+	*max = (__u32)v;
+	return 0;
+}
+
+void format_limit(__u32 max, char *buf, size_t len)
+{
+	if (max == PIDPOLICY_NO_LIMIT)
+		snprintf(buf, len, "none");
+	else
+		snprintf(buf, len, "%u", max);
+}
+
 int parse_cgroup(const char *path, __u64 *id, char *err, size_t errlen)
 {
 	struct statfs sfs;

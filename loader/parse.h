@@ -75,6 +75,9 @@ int parse_pid(const char *s, __u32 *pid, char *err, size_t errlen);
 int parse_cgroup(const char *path, __u64 *id, char *err, size_t errlen);
 /* enforce, audit or off: an enum pidpolicy_mode. */
 int parse_mode(const char *s, __u32 *mode, char *err, size_t errlen);
+/* A --max-chosen value: a count of processes, or "none" (PIDPOLICY_NO_LIMIT). */
+int parse_max_chosen(const char *s, __u32 *max, char *err, size_t errlen);
+void format_limit(__u32 max, char *buf, size_t len);
 /* "enforce", "audit", "off" or "unset". */
 const char *mode_name(__u32 mode);
 

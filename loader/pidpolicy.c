@@ -28,13 +28,14 @@
 #include <json-c/json.h>
 #include "pidpolicy.h"
 #include "pidpolicy.skel.h"
+#include "monitor.h"
 #include "parse.h"
+#include "policyfile.h"
 
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
 
 #define LINK_PIN	PIDPOLICY_PIN_DIR "/pid_choose_link"
-#define PROG_PIN	PIDPOLICY_PIN_DIR "/pid_choose"
 #define LSM_FILE	"/sys/kernel/security/lsm"
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
 #define BPF_FS		"/sys/fs/bpf"
@@ -56,8 +57,12 @@ static const char usage_text[] =
 "  allow  --ns NS [--uid UID | --cgroup PATH] --pids RANGES\n"
 "  revoke --ns NS [--uid UID | --cgroup PATH] [--pids RANGES]\n"
 "  mode   (--ns NS | --default) enforce|audit|off\n"
+"  limit  --ns NS --max-chosen N|none   live processes with chosen pids, at most\n"
 "  show   [--ns NS] [--json]\n"
 "  explain --ns NS [--uid UID | --cgroup PATH] --pid N [--json]\n"
+"  apply  FILE                validate FILE, then make it the whole policy at once\n"
+"  dump                       print the active policy in the format of apply\n"
+"  monitor [--json] [--all]   print denials (and, with --all, every decision)\n"
 "\n"
 "  NS      'any', a pid namespace inode number, or /proc/PID/ns/pid\n"
 "  UID     effective uid of the caller, as seen in the initial user namespace\n"
@@ -79,6 +84,8 @@ enum opt_bits {
 	OPT_DEFAULT	= 1 << 5,
 	OPT_JSON	= 1 << 6,
 	OPT_WORD	= 1 << 7,	/* one positional word (the mode) */
+	OPT_MAX_CHOSEN	= 1 << 8,
+	OPT_ALL		= 1 << 9,
 };
 #define OPT_CALLER	(OPT_UID | OPT_CGROUP)
 
@@ -89,24 +96,30 @@ struct env {
 	bool json;
 	unsigned int given;		/* enum opt_bits */
 	const char *ns_arg, *uid_arg, *cgroup_arg, *pids_arg, *pid_arg, *word;
+	const char *max_chosen_arg;
 	bool ns_is_path;
 	struct pidpolicy_rule_key rule;	/* --ns and the caller */
 	struct pid_range *ranges;	/* --pids */
 	size_t nr_ranges;
 	__u32 pid;			/* --pid */
 	__u32 mode;			/* the mode word */
+	__u32 max_chosen;		/* --max-chosen, PIDPOLICY_NO_LIMIT for none */
 };
 
 /* File descriptors of the pinned maps, and of their directory (locked). */
 struct pins {
 	int rules;
 	int rule_pids;
-	int ns_modes;
+	int ns_policy;
 	int decisions;
+	int config;
+	int chosen_live;
+	int rcu_barrier;
 	int dir;
+	__u32 gen;			/* the active policy generation */
 };
 
-#define PINS_INIT { -1, -1, -1, -1, -1 }
+#define PINS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, 0 }
 
 struct command {
 	const char *name;
@@ -200,6 +213,8 @@ static void json_print(struct json_object *o)
 static int cmp_rule_key(const struct pidpolicy_rule_key *a,
 			const struct pidpolicy_rule_key *b)
 {
+	if (a->gen != b->gen)
+		return a->gen < b->gen ? -1 : 1;
 	if (a->ns_inum != b->ns_inum)
 		return a->ns_inum < b->ns_inum ? -1 : 1;
 	if (a->caller_kind != b->caller_kind)
@@ -312,7 +327,8 @@ static int read_chunks(const struct pins *pins,
 	}
 	*n = 0;
 	for (i = 0; i < nkeys; i++) {
-		if (rule && cmp_rule_key(&keys[i].rule, rule))
+		if (rule ? cmp_rule_key(&keys[i].rule, rule) != 0 :
+			   keys[i].rule.gen != pins->gen)
 			continue;
 		e[*n].key = keys[i];
 		if (bpf_map_lookup_elem(pins->rule_pids, &keys[i], &e[*n].bits))
@@ -341,16 +357,39 @@ static int chunks_ranges(const struct chunk_entry *c, size_t n,
 	return 0;
 }
 
+/* What the active policy holds for ns_inum (unset if nothing); -errno. */
+static int read_ns_policy(const struct pins *pins, __u32 ns_inum,
+			  struct pidpolicy_ns_policy *val)
+{
+	struct pidpolicy_ns_policy_key key = { .gen = pins->gen, .ns_inum = ns_inum };
+
+	if (!bpf_map_lookup_elem(pins->ns_policy, &key, val))
+		return 0;
+	val->mode = PIDPOLICY_MODE_UNSET;
+	val->max_chosen = PIDPOLICY_NO_LIMIT;
+	return errno == ENOENT ? 0 : -errno;
+}
+
 /* The mode stored for ns_inum, or PIDPOLICY_MODE_UNSET; -errno on error. */
 static int read_mode(const struct pins *pins, __u32 ns_inum, __u32 *mode)
 {
-	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
-	struct pidpolicy_ns_mode val;
+	struct pidpolicy_ns_policy val;
+	int err = read_ns_policy(pins, ns_inum, &val);
 
-	*mode = PIDPOLICY_MODE_UNSET;
-	if (bpf_map_lookup_elem(pins->ns_modes, &key, &val))
-		return errno == ENOENT ? 0 : -errno;
 	*mode = val.mode;
+	return err;
+}
+
+/* Live processes holding a pid chosen in ns_inum; -errno on error. */
+static int read_chosen_live(const struct pins *pins, __u32 ns_inum, __s64 *live)
+{
+	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
+	struct pidpolicy_chosen val;
+
+	*live = 0;
+	if (bpf_map_lookup_elem(pins->chosen_live, &key, &val))
+		return errno == ENOENT ? 0 : -errno;
+	*live = val.live;
 	return 0;
 }
 
@@ -366,10 +405,14 @@ static const struct pinned_map {
 	  sizeof(struct pidpolicy_rule_key), sizeof(struct pidpolicy_rule) },
 	{ "rule_pids", offsetof(struct pins, rule_pids),
 	  sizeof(struct pidpolicy_chunk_key), sizeof(struct pidpolicy_chunk) },
-	{ "ns_modes", offsetof(struct pins, ns_modes),
-	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_ns_mode) },
+	{ "ns_policy", offsetof(struct pins, ns_policy),
+	  sizeof(struct pidpolicy_ns_policy_key), sizeof(struct pidpolicy_ns_policy) },
 	{ "decisions", offsetof(struct pins, decisions),
 	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_decisions) },
+	{ "config", offsetof(struct pins, config), sizeof(__u32), sizeof(__u64) },
+	{ "chosen_live", offsetof(struct pins, chosen_live),
+	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_chosen) },
+	{ "rcu_barrier", offsetof(struct pins, rcu_barrier), sizeof(__u32), sizeof(__u32) },
 };
 
 #define PIN_FD(pins, m) ((int *)((char *)(pins) + (m)->offset))
@@ -439,6 +482,8 @@ static int open_pin(const struct pinned_map *m, int *fd)
  */
 static int open_pins(struct pins *pins)
 {
+	__u32 slot;
+	__u64 gen;
 	size_t i;
 	int err;
 
@@ -456,6 +501,12 @@ static int open_pins(struct pins *pins)
 		if (err)
 			return err;
 	}
+	slot = PIDPOLICY_CONFIG_GEN;
+	if (bpf_map_lookup_elem(pins->config, &slot, &gen)) {
+		err_msg("failed to read the policy generation: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	pins->gen = (__u32)gen;
 	return 0;
 }
 
@@ -540,6 +591,28 @@ static int set_pin_paths(struct pidpolicy_bpf *skel)
 	return 0;
 }
 
+/* Pin prog as DIR/<name> and its link as DIR/<name>_link. */
+static int pin_prog_and_link(struct bpf_program *prog, struct bpf_link *link)
+{
+	char path[PATH_MAX];
+	int err;
+
+	/* a stale pin of a failed load would make pinning fail */
+	snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, bpf_program__name(prog));
+	unlink(path);
+	err = bpf_program__pin(prog, path);
+	if (!err) {
+		strncat(path, "_link", sizeof(path) - strlen(path) - 1);
+		unlink(path);
+		err = bpf_link__pin(link, path);
+	}
+	if (err) {
+		err_msg("failed to pin %s: %s", path, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
 static int cmd_load(const struct env *env, const struct pins *pins)
 {
 	struct pidpolicy_bpf *skel = NULL;
@@ -588,23 +661,16 @@ static int cmd_load(const struct env *env, const struct pins *pins)
 		err = EXIT_RUNTIME;
 		goto cleanup;
 	}
-	/* a stale program pin of a failed load would make pinning fail */
-	unlink(PROG_PIN);
-	err = bpf_program__pin(skel->progs.pid_choose, PROG_PIN);
-	if (err) {
-		err_msg("failed to pin program at %s: %s", PROG_PIN, strerror(-err));
-		err = EXIT_RUNTIME;
+	/*
+	 * The link pins keep the programs attached after we exit. The hook's
+	 * link goes last, as the mark of a complete load: the programs that
+	 * count chosen pids are attached before the first decision.
+	 */
+	err = pin_prog_and_link(skel->progs.free_pid_entry, skel->links.free_pid_entry) ?:
+	      pin_prog_and_link(skel->progs.alloc_pid_exit, skel->links.alloc_pid_exit) ?:
+	      pin_prog_and_link(skel->progs.pid_choose, skel->links.pid_choose);
+	if (err)
 		goto cleanup;
-	}
-	/* the link pin keeps the program attached; it is pinned last as the
-	 * mark of a complete load */
-	err = bpf_link__pin(skel->links.pid_choose, LINK_PIN);
-	if (err) {
-		err_msg("failed to pin link at %s: %s", LINK_PIN, strerror(-err));
-		unlink(PROG_PIN);
-		err = EXIT_RUNTIME;
-		goto cleanup;
-	}
 	printf("loaded: set a mode to apply the policy, e.g. 'pidpolicy mode --default audit'\n");
 
 cleanup:
@@ -858,16 +924,191 @@ static int cmd_revoke(const struct env *env, const struct pins *pins)
 
 /* ---- mode ------------------------------------------------------------------ */
 
-static int cmd_mode(const struct env *env, const struct pins *pins)
+/* Set the mode (if mode) or the limit of a namespace, keeping the other. */
+static int set_ns_policy(const struct pins *pins, __u32 ns_inum, bool mode,
+			 __u32 value)
 {
-	struct pidpolicy_ns_key key = { .ns_inum = env->rule.ns_inum };
-	struct pidpolicy_ns_mode val = { .mode = env->mode };
+	struct pidpolicy_ns_policy_key key = { .gen = pins->gen, .ns_inum = ns_inum };
+	struct pidpolicy_ns_policy val;
+	int err = read_ns_policy(pins, ns_inum, &val);
 
-	if (bpf_map_update_elem(pins->ns_modes, &key, &val, BPF_ANY)) {
-		err_msg("failed to set the mode: %s", strerror(errno));
+	if (mode)
+		val.mode = value;
+	else
+		val.max_chosen = value;
+	if (!err && bpf_map_update_elem(pins->ns_policy, &key, &val, BPF_ANY))
+		err = -errno;
+	if (err) {
+		err_msg("failed to set the %s: %s", mode ? "mode" : "limit", strerror(-err));
 		return EXIT_RUNTIME;
 	}
 	return 0;
+}
+
+static int cmd_mode(const struct env *env, const struct pins *pins)
+{
+	return set_ns_policy(pins, env->rule.ns_inum, true, env->mode);
+}
+
+static int cmd_limit(const struct env *env, const struct pins *pins)
+{
+	return set_ns_policy(pins, env->rule.ns_inum, false, env->max_chosen);
+}
+
+/* ---- apply and dump: whole policies ---------------------------------------- */
+
+/* Delete the entries of every generation but keep_gen from a policy map. */
+static int delete_other_gens(int fd, size_t key_size, __u32 keep_gen)
+{
+	char *keys = NULL;
+	size_t n, i;
+	int err = map_keys(fd, key_size, (void **)&keys, &n);
+
+	/* every policy key starts with its generation */
+	for (i = 0; !err && i < n; i++) {
+		if (*(__u32 *)(keys + i * key_size) != keep_gen &&
+		    bpf_map_delete_elem(fd, keys + i * key_size) && errno != ENOENT)
+			err = -errno;
+	}
+	free(keys);
+	return err;
+}
+
+static int delete_gens_but(const struct pins *pins, __u32 keep_gen)
+{
+	return delete_other_gens(pins->rules, sizeof(struct pidpolicy_rule_key), keep_gen) ?:
+	       delete_other_gens(pins->rule_pids, sizeof(struct pidpolicy_chunk_key), keep_gen) ?:
+	       delete_other_gens(pins->ns_policy, sizeof(struct pidpolicy_ns_policy_key), keep_gen);
+}
+
+static int write_rule(const struct pins *pins, const struct policy_rule *r, __u32 gen)
+{
+	struct pidpolicy_chunk_key key = { .rule = r->key };
+	struct pidpolicy_rule summary = {
+		.nr_ranges = (__u32)r->nr_ranges,
+		.nr_pids = ranges_count(r->ranges, r->nr_ranges),
+	};
+	struct pidpolicy_chunk bits;
+	__u64 at;
+
+	key.rule.gen = gen;
+	for (at = 0; ranges_next_chunk(r->ranges, r->nr_ranges, at, &key.first_pid);
+	     at = (__u64)key.first_pid + PIDPOLICY_CHUNK_PIDS) {
+		memset(&bits, 0, sizeof(bits));
+		chunk_apply(&bits, key.first_pid, r->ranges, r->nr_ranges, true);
+		if (bpf_map_update_elem(pins->rule_pids, &key, &bits, BPF_ANY))
+			return -errno;
+	}
+	return bpf_map_update_elem(pins->rules, &key.rule, &summary, BPF_ANY) ? -errno : 0;
+}
+
+static int write_ns_entry(const struct pins *pins, __u32 gen, __u32 ns_inum,
+			  bool mode, __u32 value)
+{
+	struct pidpolicy_ns_policy_key key = { .gen = gen, .ns_inum = ns_inum };
+	struct pidpolicy_ns_policy val = {
+		.mode = PIDPOLICY_MODE_UNSET, .max_chosen = PIDPOLICY_NO_LIMIT,
+	};
+
+	if (bpf_map_lookup_elem(pins->ns_policy, &key, &val) && errno != ENOENT)
+		return -errno;
+	if (mode)
+		val.mode = value;
+	else
+		val.max_chosen = value;
+	return bpf_map_update_elem(pins->ns_policy, &key, &val, BPF_ANY) ? -errno : 0;
+}
+
+/* Write policy p as generation gen, beside the active one. */
+static int write_policy(const struct pins *pins, const struct policy *p, __u32 gen)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < p->nr_rules; i++)
+		err = write_rule(pins, &p->rules[i], gen);
+	for (i = 0; !err && i < p->nr_modes; i++)
+		err = write_ns_entry(pins, gen, p->modes[i].ns_inum, true, p->modes[i].mode);
+	for (i = 0; !err && i < p->nr_limits; i++)
+		err = write_ns_entry(pins, gen, p->limits[i].ns_inum, false,
+				     p->limits[i].max_chosen);
+	return err;
+}
+
+/* Returns once no BPF program that may have read the old generation runs. */
+static int wait_for_decisions(const struct pins *pins)
+{
+	__u32 zero = 0;
+	int inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pidpolicy_rcu", sizeof(__u32),
+				   sizeof(__u32), 1, NULL), err = 0;
+
+	if (inner < 0)
+		return -errno;
+	if (bpf_map_update_elem(pins->rcu_barrier, &zero, &inner, BPF_ANY))
+		err = -errno;
+	close(inner);
+	return err;
+}
+
+/*
+ * The whole file becomes the policy at once: written as the next generation
+ * (after removing what an interrupted apply left), then made active by one
+ * update of config. A kill before that leaves the old policy whole, after it
+ * the new one; the old generation goes once no decision can read it.
+ */
+static int cmd_apply(const struct env *env, const struct pins *pins)
+{
+	struct policy p = {};
+	__u32 slot = PIDPOLICY_CONFIG_GEN, gen = pins->gen + 1;
+	__u64 gen64 = gen;
+	char err_text[512];
+	int err;
+
+	if (policy_parse_file(env->word, &p, err_text, sizeof(err_text))) {
+		err_msg("%s", err_text);
+		return EXIT_USAGE;
+	}
+	err = delete_gens_but(pins, pins->gen) ?: write_policy(pins, &p, gen);
+	if (!err && bpf_map_update_elem(pins->config, &slot, &gen64, BPF_ANY))
+		err = -errno;
+	policy_free(&p);
+	if (err) {
+		delete_gens_but(pins, pins->gen);
+		err_msg("failed to write the policy maps: %s (the policy is unchanged)",
+			strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	err = wait_for_decisions(pins) ?: delete_gens_but(pins, gen);
+	if (err)
+		err_msg("applied, but failed to remove the old policy: %s (the next apply removes it)",
+			strerror(-err));
+	return 0;
+}
+
+/* The active policy, as `apply` reads it. */
+static int read_policy(const struct pins *pins, struct policy *p);
+
+static int cmd_dump(const struct env *env, const struct pins *pins)
+{
+	struct policy p = {};
+	int err;
+
+	(void)env;
+	err = read_policy(pins, &p);
+	if (!err && policy_write(stdout, &p))
+		err = -errno;
+	policy_free(&p);
+	if (err) {
+		err_msg("failed to dump the policy: %s", strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int cmd_monitor(const struct env *env, const struct pins *pins)
+{
+	(void)pins;
+	return monitor_events(env->json, env->given & OPT_ALL);
 }
 
 /* ---- status ---------------------------------------------------------------- */
@@ -875,7 +1116,20 @@ static int cmd_mode(const struct env *env, const struct pins *pins)
 struct ns_counts {
 	__u32 ns_inum;
 	struct pidpolicy_decisions d;
+	__s64 live;			/* processes holding a chosen pid */
+	__u32 max_chosen;		/* its limit */
 };
+
+/* The limit in force for ns_inum: its own, else the default's. */
+static int read_limit(const struct pins *pins, __u32 ns_inum, __u32 *max)
+{
+	struct pidpolicy_ns_policy own, dflt;
+	int err = read_ns_policy(pins, ns_inum, &own) ?:
+		  read_ns_policy(pins, PIDPOLICY_NS_ANY, &dflt);
+
+	*max = own.max_chosen != PIDPOLICY_NO_LIMIT ? own.max_chosen : dflt.max_chosen;
+	return err;
+}
 
 /* Decision counters per namespace, summed over the CPUs. */
 static int read_decisions(const struct pins *pins, struct ns_counts **out,
@@ -907,6 +1161,10 @@ static int read_decisions(const struct pins *pins, struct ns_counts **out,
 		if (bpf_map_lookup_elem(pins->decisions, &keys[i], percpu))
 			continue;	/* aged out meanwhile */
 		c[*n].ns_inum = keys[i].ns_inum;
+		err = read_chosen_live(pins, keys[i].ns_inum, &c[*n].live) ?:
+		      read_limit(pins, keys[i].ns_inum, &c[*n].max_chosen);
+		if (err)
+			break;
 		for (cpu = 0; cpu < ncpus; cpu++) {
 			c[*n].d.allowed += percpu[cpu].allowed;
 			c[*n].d.denied += percpu[cpu].denied;
@@ -916,6 +1174,10 @@ static int read_decisions(const struct pins *pins, struct ns_counts **out,
 	}
 	free(keys);
 	free(percpu);
+	if (err) {
+		free(c);
+		return err;
+	}
 	*out = c;
 	return 0;
 }
@@ -950,6 +1212,10 @@ static void print_status_json(bool loaded, __u32 dflt,
 			e = json_object_new_object();
 			json_object_object_add(e, "ns", json_ns(c[i].ns_inum));
 			json_counts(e, &c[i].d);
+			json_object_object_add(e, "chosen_live", json_object_new_int64(c[i].live));
+			json_object_object_add(e, "max_chosen",
+					       c[i].max_chosen == PIDPOLICY_NO_LIMIT ? NULL :
+					       json_object_new_uint64(c[i].max_chosen));
 			json_object_array_add(arr, e);
 		}
 		json_object_object_add(o, "namespaces", arr);
@@ -962,7 +1228,7 @@ static void print_status_table(bool loaded, __u32 dflt,
 			       const struct ns_counts *c, size_t n,
 			       const struct pidpolicy_decisions *total)
 {
-	char ns[32];
+	char ns[32], limit[16];
 	size_t i;
 
 	printf("loaded:         %s\n", loaded ? "yes" : "no");
@@ -971,13 +1237,15 @@ static void print_status_table(bool loaded, __u32 dflt,
 		return;
 	printf("default mode:   %s%s\n", mode_name(dflt),
 	       dflt == PIDPOLICY_MODE_UNSET ? " (off)" : "");
-	printf("\n%-12s %12s %12s %12s\n", "NAMESPACE", "ALLOWED", "DENIED", "AUDITED");
+	printf("\n%-12s %12s %12s %12s %12s %10s\n", "NAMESPACE", "ALLOWED", "DENIED",
+	       "AUDITED", "CHOSEN-LIVE", "LIMIT");
 	for (i = 0; i < n; i++) {
 		format_ns(c[i].ns_inum, ns, sizeof(ns));
-		printf("%-12s %12llu %12llu %12llu\n", ns,
+		format_limit(c[i].max_chosen, limit, sizeof(limit));
+		printf("%-12s %12llu %12llu %12llu %12lld %10s\n", ns,
 		       (unsigned long long)c[i].d.allowed,
 		       (unsigned long long)c[i].d.denied,
-		       (unsigned long long)c[i].d.audited);
+		       (unsigned long long)c[i].d.audited, (long long)c[i].live, limit);
 	}
 	printf("%-12s %12llu %12llu %12llu\n", "total",
 	       (unsigned long long)total->allowed,
@@ -1037,12 +1305,16 @@ static int collect_rule_keys(const struct pins *pins,
 			     struct pidpolicy_rule_key **out, size_t *n)
 {
 	struct pidpolicy_rule_key *keys = NULL, *tmp;
-	size_t nkeys, i;
+	size_t nkeys, i, j;
 	int err;
 
 	err = map_keys(pins->rules, sizeof(*keys), (void **)&keys, &nkeys);
 	if (err)
 		return err;
+	for (i = 0, j = 0; i < nkeys; i++)
+		if (keys[i].gen == pins->gen)
+			keys[j++] = keys[i];
+	nkeys = j;
 	tmp = realloc(keys, (nkeys + nc + 1) * sizeof(*keys));
 	if (!tmp) {
 		free(keys);
@@ -1107,13 +1379,24 @@ out:
 static int read_modes(const struct pins *pins, bool filter_ns, __u32 ns_inum,
 		      struct pidpolicy_ns_key **out, __u32 **modes, size_t *n)
 {
-	struct pidpolicy_ns_key *keys = NULL;
-	size_t nkeys, i;
+	struct pidpolicy_ns_policy_key *all = NULL;
+	struct pidpolicy_ns_key *keys;
+	size_t nkeys, i, j;
 	int err;
 
-	err = map_keys(pins->ns_modes, sizeof(*keys), (void **)&keys, &nkeys);
+	err = map_keys(pins->ns_policy, sizeof(*all), (void **)&all, &nkeys);
 	if (err)
 		return err;
+	/* the active generation's namespaces, with a mode of their own */
+	keys = (struct pidpolicy_ns_key *)all;
+	for (i = 0, j = 0; i < nkeys; i++) {
+		__u32 mode, inum = all[i].ns_inum;
+
+		if (all[i].gen == pins->gen && !read_mode(pins, inum, &mode) &&
+		    mode != PIDPOLICY_MODE_UNSET)
+			keys[j++].ns_inum = inum;
+	}
+	nkeys = j;
 	qsort(keys, nkeys, sizeof(*keys), cmp_ns_key);
 	nkeys = dedupe_sorted(keys, nkeys, sizeof(*keys));
 	*modes = calloc(nkeys ? nkeys : 1, sizeof(**modes));
@@ -1131,6 +1414,60 @@ static int read_modes(const struct pins *pins, bool filter_ns, __u32 ns_inum,
 		(*n)++;
 	}
 	*out = keys;
+	return err;
+}
+
+/* Namespace entries of the active generation, as policy modes and limits. */
+static int read_ns_entries(const struct pins *pins, struct policy *p)
+{
+	struct pidpolicy_ns_policy_key *keys = NULL;
+	struct pidpolicy_ns_policy val;
+	size_t n, i;
+	int err = map_keys(pins->ns_policy, sizeof(*keys), (void **)&keys, &n);
+
+	if (!err) {
+		p->modes = calloc(n + 1, sizeof(*p->modes));
+		p->limits = calloc(n + 1, sizeof(*p->limits));
+		if (!p->modes || !p->limits)
+			err = -ENOMEM;
+	}
+	for (i = 0; !err && i < n; i++) {
+		if (keys[i].gen != pins->gen)
+			continue;
+		err = read_ns_policy(pins, keys[i].ns_inum, &val);
+		if (!err && val.mode != PIDPOLICY_MODE_UNSET)
+			p->modes[p->nr_modes++] = (struct policy_mode){ keys[i].ns_inum, val.mode };
+		if (!err && val.max_chosen != PIDPOLICY_NO_LIMIT)
+			p->limits[p->nr_limits++] =
+				(struct policy_limit){ keys[i].ns_inum, val.max_chosen };
+	}
+	free(keys);
+	return err;
+}
+
+static int read_policy(const struct pins *pins, struct policy *p)
+{
+	struct rule_view *v = NULL;
+	size_t n = 0, i;
+	int err = read_rules(pins, false, 0, &v, &n);
+
+	if (!err) {
+		p->rules = calloc(n + 1, sizeof(*p->rules));
+		if (!p->rules)
+			err = -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		if (!err && v[i].ranges.n) {
+			/* the rule takes over the ranges */
+			p->rules[p->nr_rules++] = (struct policy_rule){
+				v[i].key, v[i].ranges.r, v[i].ranges.n,
+			};
+			v[i].ranges.r = NULL;
+		}
+		range_list_free(&v[i].ranges);
+	}
+	free(v);
+	err = err ?: read_ns_entries(pins, p) ?: policy_canonicalize(p);
 	return err;
 }
 
@@ -1231,6 +1568,7 @@ struct lookup_ctx {
 	const struct pins *pins;
 	struct pidpolicy_rule rule;
 	struct pidpolicy_chunk chunk;
+	struct pidpolicy_ns_policy ns;
 	int err;			/* first lookup error other than ENOENT */
 };
 
@@ -1260,15 +1598,12 @@ pidpolicy_lookup_chunk(void *ctx, const struct pidpolicy_chunk_key *key)
 	return lookup(c, c->pins->rule_pids, key, &c->chunk);
 }
 
-static __u32 pidpolicy_lookup_mode(void *ctx, __u32 ns_inum)
+static const struct pidpolicy_ns_policy *
+pidpolicy_lookup_ns(void *ctx, const struct pidpolicy_ns_policy_key *key)
 {
 	struct lookup_ctx *c = ctx;
-	__u32 mode;
-	int err = read_mode(c->pins, ns_inum, &mode);
 
-	if (err && !c->err)
-		c->err = err;
-	return mode;
+	return lookup(c, c->pins->ns_policy, key, &c->ns);
 }
 
 #include "pidpolicy_decide.h"
@@ -1276,14 +1611,15 @@ static __u32 pidpolicy_lookup_mode(void *ctx, __u32 ns_inum)
 static const char *verdict_name(__u32 verdict)
 {
 	return verdict == PIDPOLICY_DENY ? "deny" :
-	       verdict == PIDPOLICY_AUDIT ? "audit" : "allow";
+	       verdict == PIDPOLICY_AUDIT ? "audit-only" : "allow";
 }
 
 static const char *reason_name(__u32 reason)
 {
 	return reason == PIDPOLICY_REASON_RULE ? "rule" :
-	       reason == PIDPOLICY_REASON_MODE_OFF ? "mode_off" :
-	       reason == PIDPOLICY_REASON_NO_RULE ? "no_rule" : "range";
+	       reason == PIDPOLICY_REASON_MODE_OFF ? "mode-off" :
+	       reason == PIDPOLICY_REASON_NO_RULE ? "no-rule" :
+	       reason == PIDPOLICY_REASON_QUOTA ? "quota" : "range";
 }
 
 static void explain_text(const struct env *env, const struct pidpolicy_decision *d,
@@ -1305,6 +1641,10 @@ static void explain_text(const struct env *env, const struct pidpolicy_decision 
 	case PIDPOLICY_REASON_NO_RULE:
 		snprintf(buf, len, "no rule applies to this namespace and caller");
 		break;
+	case PIDPOLICY_REASON_QUOTA:
+		snprintf(buf, len, "the rule for namespace %s and caller %s allows pid %u, but the namespace holds its max-chosen %u live chosen pids",
+			 ns, caller, env->pid, d->max_chosen);
+		break;
 	default:
 		snprintf(buf, len, "rules apply to this namespace and caller, but none allows pid %u",
 			 env->pid);
@@ -1315,6 +1655,7 @@ static int cmd_explain(const struct env *env, const struct pins *pins)
 {
 	struct lookup_ctx ctx = { .pins = pins };
 	struct pidpolicy_query q = {
+		.gen = pins->gen,
 		.ns_inum = env->rule.ns_inum,
 		.pid = env->pid,
 		/* a caller not given matches no uid or cgroup rule */
@@ -1325,11 +1666,18 @@ static int cmd_explain(const struct env *env, const struct pins *pins)
 	};
 	struct pidpolicy_decision d = {};
 	struct json_object *o;
-	char why[160], ns[32], caller[48];
+	char why[200], ns[32], caller[48], limit[32];
 	__u32 ns_mode;
+	__s64 live;
+	int err;
 
 	pidpolicy_decide(&ctx, &q, &d);
-	ns_mode = pidpolicy_lookup_mode(&ctx, q.ns_inum);
+	err = read_mode(pins, q.ns_inum, &ns_mode) ?:
+	      read_chosen_live(pins, q.ns_inum, &live);
+	if (err && !ctx.err)
+		ctx.err = err;
+	/* as the BPF program counts it: this process included */
+	pidpolicy_over_quota(&d, live + 1);
 	if (ctx.err) {
 		err_msg("failed to read the policy maps: %s", strerror(-ctx.err));
 		return EXIT_RUNTIME;
@@ -1341,6 +1689,8 @@ static int cmd_explain(const struct env *env, const struct pins *pins)
 		printf("namespace: %s\ncaller:    %s\npid:       %u\n", ns, caller, env->pid);
 		printf("mode:      %s%s\n", mode_name(d.mode),
 		       ns_mode == PIDPOLICY_MODE_UNSET ? " (default)" : "");
+		format_limit(d.max_chosen, limit, sizeof(limit));
+		printf("chosen:    %lld live, limit %s\n", (long long)live, limit);
 		printf("verdict:   %s\nreason:    %s\n", verdict_name(d.verdict), why);
 		return 0;
 	}
@@ -1352,6 +1702,9 @@ static int cmd_explain(const struct env *env, const struct pins *pins)
 	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(d.verdict)));
 	json_object_object_add(o, "reason", json_object_new_string(reason_name(d.reason)));
 	json_object_object_add(o, "explanation", json_object_new_string(why));
+	json_object_object_add(o, "chosen_live", json_object_new_int64(live));
+	json_object_object_add(o, "max_chosen", d.max_chosen == PIDPOLICY_NO_LIMIT ? NULL :
+			       json_object_new_uint64(d.max_chosen));
 	json_object_object_add(o, "matched_rule", d.matched ? json_rule(&d.rule) : NULL);
 	json_print(o);
 	return 0;
@@ -1366,6 +1719,10 @@ static const struct command commands[] = {
 	{ "allow", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS | OPT_PIDS, true, cmd_allow },
 	{ "revoke", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS, true, cmd_revoke },
 	{ "mode", OPT_NS | OPT_DEFAULT | OPT_WORD, OPT_WORD, true, cmd_mode },
+	{ "limit", OPT_NS | OPT_MAX_CHOSEN, OPT_NS | OPT_MAX_CHOSEN, true, cmd_limit },
+	{ "apply", OPT_WORD, OPT_WORD, true, cmd_apply },
+	{ "dump", 0, 0, true, cmd_dump },
+	{ "monitor", OPT_JSON | OPT_ALL, 0, false, cmd_monitor },
 	{ "show", OPT_NS | OPT_JSON, 0, true, cmd_show },
 	{ "explain", OPT_NS | OPT_CALLER | OPT_PID | OPT_JSON, OPT_NS | OPT_PID, true,
 	  cmd_explain },
@@ -1385,6 +1742,8 @@ static const struct option command_options[] = {
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "default", no_argument, NULL, OPT_DEFAULT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "max-chosen", required_argument, NULL, OPT_MAX_CHOSEN },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -1394,7 +1753,7 @@ static const char *option_name(unsigned int bit)
 	const struct option *o;
 
 	if (bit == OPT_WORD)
-		return "enforce|audit|off";
+		return "a mode (enforce|audit|off) or FILE";
 	for (o = command_options; o->name; o++)
 		if ((unsigned int)o->val == bit)
 			return o->name;
@@ -1440,7 +1799,8 @@ static int parse_command_args(int argc, char **argv, struct env *env)
 		arg = c == OPT_NS ? &env->ns_arg : c == OPT_UID ? &env->uid_arg :
 		      c == OPT_CGROUP ? &env->cgroup_arg :
 		      c == OPT_PIDS ? &env->pids_arg :
-		      c == OPT_PID ? &env->pid_arg : NULL;
+		      c == OPT_PID ? &env->pid_arg :
+		      c == OPT_MAX_CHOSEN ? &env->max_chosen_arg : NULL;
 		if (arg)
 			*arg = optarg;
 	}
@@ -1490,7 +1850,10 @@ static int parse_values(struct env *env)
 	     parse_ranges(env->pids_arg, PIDPOLICY_PID_LIMIT, &env->ranges,
 			  &env->nr_ranges, err, sizeof(err))) ||
 	    (env->pid_arg && parse_pid(env->pid_arg, &env->pid, err, sizeof(err))) ||
-	    (env->word && parse_mode(env->word, &env->mode, err, sizeof(err)))) {
+	    (env->word && !strcmp(env->cmd->name, "mode") &&
+	     parse_mode(env->word, &env->mode, err, sizeof(err))) ||
+	    (env->max_chosen_arg &&
+	     parse_max_chosen(env->max_chosen_arg, &env->max_chosen, err, sizeof(err)))) {
 		err_msg("%s", err);
 		return EXIT_USAGE;
 	}
@@ -1550,6 +1913,7 @@ int main(int argc, char **argv)
 		err = open_pins(&pins);
 		if (err)
 			goto cleanup;
+		env.rule.gen = pins.gen;
 	}
 	err = env.cmd->run(&env, &pins);
 

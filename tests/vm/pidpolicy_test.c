@@ -573,3 +573,307 @@ TEST(pid_max_write_needs_cap_sys_admin)
 	AS_NOBODY(ASSERT_EQ(try_write("/proc/sys/kernel/pid_max", "5000"), EPERM));
 	ASSERT_EQ(get_pid_max(), before);
 }
+
+/* --- policy depth: limits, events, whole-policy files, explain ------------- */
+
+/* Live chosen-pid processes of a namespace, as the policy counts them. */
+static __s64 chosen_live(__u32 ns_inum)
+{
+	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
+	struct pidpolicy_chosen val = {};
+	int fd = bpf_obj_get(PIN("chosen_live"));
+
+	ASSERT_GE(fd, 0);
+	bpf_map_lookup_elem(fd, &key, &val);
+	close(fd);
+	return val.live;
+}
+
+/* A child with a chosen pid (in our namespace) that lives until killed. */
+static pid_t spawn_chosen(pid_t pid)
+{
+	pid_t child = clone2_fork(&pid, 1, 0);
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	return child;
+}
+
+static void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	wait_exit(pid);
+}
+
+static void write_policy_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ASSERT_TRUE(f != NULL);
+	ASSERT_GE(fputs(text, f), 0);
+	ASSERT_EQ(fclose(f), 0);
+}
+
+TEST(limit_caps_live_chosen_pids_and_frees_on_exit)
+{
+	pid_t base = pick_free_pid() + 200, a, b, c;
+	__u32 ns = ns_inum_of(0);
+	char out[2048];
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --pids %d-%d", base, base + 9);
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("limit --ns /proc/self/ns/pid --max-chosen 2");
+	a = spawn_chosen(base);
+	b = spawn_chosen(base + 1);
+	ASSERT_EQ(a, base);
+	ASSERT_EQ(b, base + 1);
+	ASSERT_EQ(chosen_live(ns), 2LL);
+	ASSERT_ERRNO(spawn_chosen(base + 2), EPERM);
+	ASSERT_EQ(sh(out, sizeof(out), "pidpolicy explain --ns %u --pid %d", ns, base + 3), 0);
+	ASSERT_TRUE(strstr(out, "quota") || strstr(out, "max-chosen"));
+	kill_and_reap(a);
+	ASSERT_EQ(chosen_live(ns), 1LL);
+	c = spawn_chosen(base + 2);
+	ASSERT_EQ(c, base + 2);
+	ASSERT_EQ(sh(out, sizeof(out), "pidpolicy status"), 0);
+	ASSERT_TRUE(strstr(out, "CHOSEN-LIVE") != NULL);
+	kill_and_reap(b);
+	kill_and_reap(c);
+	ASSERT_EQ(chosen_live(ns), 0LL);
+	POLICY_OK("limit --ns /proc/self/ns/pid --max-chosen none");
+}
+
+TEST(pid_namespace_teardown_releases_its_chosen_pids)
+{
+	pid_t init = spawn_pidns_chain(1), pids[2] = { 0, 50 };
+	pid_t helper;
+	int fd;
+	char path[64];
+
+	fresh_policy();
+	/* a process with a chosen pid in the namespace, living until teardown */
+	helper = fork();
+	ASSERT_GE(helper, 0);
+	if (helper == 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", init);
+		fd = open(path, O_RDONLY);
+		if (fd < 0 || setns(fd, CLONE_NEWPID))
+			_exit(100);
+		if (clone2_fork(pids, 2, 0) == 0) {
+			pause();
+			_exit(0);
+		}
+		_exit(0);
+	}
+	ASSERT_EQ(wait_exit(helper), 0);
+	ASSERT_EQ(chosen_live(ns_inum_of(init)), 1LL);
+	kill_and_reap(init);	/* its namespace dies with it */
+	usleep(200000);
+	ASSERT_EQ(chosen_live(ns_inum_of(0)), 0LL);
+	ASSERT_EQ(sh(NULL, 0, "bpftool map dump pinned " PIN("chosen_live") " | "
+		     "grep -q '\"live\": 1'"), 1);
+}
+
+TEST_TIMEOUT(chosen_pid_count_never_drifts, 900)
+{
+	pid_t base = pick_free_pid() + 300, held[8] = {};
+	__u32 ns = ns_inum_of(0);
+	unsigned int seed = 1, i, live = 0, slot;
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --pids %d-%d", base, base + 7);
+	POLICY_OK("mode --default enforce");
+	for (i = 0; i < 10000; i++) {
+		slot = rand_r(&seed) % 10;
+		if (slot < 8 && held[slot]) {		/* exit one, or EEXIST */
+			if (rand_r(&seed) % 2) {
+				ASSERT_ERRNO(spawn_chosen(base + (pid_t)slot), EEXIST);
+			} else {
+				kill_and_reap(held[slot]);
+				held[slot] = 0;
+				live--;
+			}
+		} else if (slot < 8) {			/* allowed */
+			held[slot] = spawn_chosen(base + (pid_t)slot);
+			ASSERT_EQ(held[slot], base + (pid_t)slot);
+			live++;
+		} else {				/* denied */
+			ASSERT_ERRNO(spawn_chosen(base + 8 + (pid_t)slot), EPERM);
+		}
+	}
+	ASSERT_EQ(chosen_live(ns), (__s64)live);
+	for (slot = 0; slot < 8; slot++)
+		if (held[slot])
+			kill_and_reap(held[slot]);
+	ASSERT_EQ(chosen_live(ns), 0LL);
+}
+
+TEST(monitor_reports_denials_and_with_all_every_decision)
+{
+	pid_t base = pick_free_pid() + 400, mon;
+	char out[8192], line[256];
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --pids %d", base);
+	POLICY_OK("mode --default enforce");
+	mon = fork();
+	ASSERT_GE(mon, 0);
+	if (mon == 0) {
+		execlp("sh", "sh", "-c", "exec pidpolicy monitor --json --all > /tmp/mon.json",
+		       (char *)NULL);
+		_exit(127);
+	}
+	usleep(800000);
+	ASSERT_EQ(try_clone2(base), 0);
+	ASSERT_EQ(try_clone2(base + 1), EPERM);
+	ASSERT_EQ(try_clone3(base + 2), EPERM);
+	usleep(1500000);
+	kill(mon, SIGINT);
+	ASSERT_EQ(wait_exit(mon), 0);
+	ASSERT_GT(harness_read_file("/tmp/mon.json", out, sizeof(out)), 0);
+	snprintf(line, sizeof(line), "\"verdict\":\"allow\",\"reason\":\"rule\"");
+	ASSERT_TRUE(strstr(out, line) != NULL);
+	snprintf(line, sizeof(line), "\"level\":0,\"pid\":%d,\"path\":\"clone2\"", base + 1);
+	ASSERT_TRUE(strstr(out, line) != NULL);
+	snprintf(line, sizeof(line), "\"level\":0,\"pid\":%d,\"path\":\"clone3\"", base + 2);
+	ASSERT_TRUE(strstr(out, line) != NULL);
+	ASSERT_TRUE(strstr(out, "\"verdict\":\"deny\",\"reason\":\"no-rule\"") != NULL);
+
+	/* text, denials only */
+	ASSERT_EQ(sh(out, sizeof(out), "(pidpolicy monitor > /tmp/mon.txt & m=$!; sleep 1; "
+		     "clone2_example %d; clone2_example %d; sleep 1; kill -INT $m; wait $m); "
+		     "cat /tmp/mon.txt", base, base + 5), 0);
+	snprintf(line, sizeof(line), "pid=%d via=clone2", base + 5);
+	ASSERT_TRUE(strstr(out, line) != NULL);
+	ASSERT_TRUE(strstr(out, "deny") != NULL);
+	snprintf(line, sizeof(line), "pid=%d ", base);
+	ASSERT_TRUE(strstr(out, line) == NULL);
+}
+
+/* A and B both allow 6100; each allows ten pids the other does not. */
+#define POLICY_A "mode default enforce\nallow ns any uid 0 pids 6000-6009,6100\n"
+#define POLICY_B "mode default enforce\nallow ns any uid 0 pids 6010-6019,6100\n" \
+		 "limit ns any max-chosen 100\n"
+
+TEST(apply_replaces_the_policy_and_dump_round_trips)
+{
+	char dump1[4096], dump2[4096], before[4096], after[4096], out[512];
+
+	fresh_policy();
+	write_policy_file("/tmp/a.policy", POLICY_A);
+	POLICY_OK("apply /tmp/a.policy");
+	ASSERT_EQ(try_clone2(6005), 0);
+	ASSERT_EQ(try_clone2(6015), EPERM);
+	ASSERT_EQ(sh(dump1, sizeof(dump1), "pidpolicy dump | tee /tmp/dump.policy"), 0);
+	POLICY_OK("apply /tmp/dump.policy");
+	ASSERT_EQ(sh(dump2, sizeof(dump2), "pidpolicy dump"), 0);
+	ASSERT_STREQ(dump1, dump2);
+
+	/* invalid files change nothing and name the line */
+	ASSERT_EQ(sh(before, sizeof(before), "pidpolicy dump"), 0);
+	write_policy_file("/tmp/bad.policy", "mode default enforce\nallow ns any pids 5-3\n");
+	ASSERT_EQ(sh(out, sizeof(out), "pidpolicy apply /tmp/bad.policy 2>&1"), 2);
+	ASSERT_TRUE(strstr(out, "/tmp/bad.policy:2: ") != NULL);
+	ASSERT_EQ(sh(after, sizeof(after), "pidpolicy dump"), 0);
+	ASSERT_STREQ(before, after);
+}
+
+/* The policy is A or B, whole: A allows 6000-6009 only, B 6010-6019 only. */
+static int policy_is_a_or_b(void)
+{
+	char out[4096];
+
+	sh(out, sizeof(out), "pidpolicy dump");
+	return (strstr(out, "pids 6000-6009,6100") && !strstr(out, "6010")) ||
+	       (strstr(out, "pids 6010-6019,6100") && !strstr(out, "6000") &&
+		strstr(out, "max-chosen 100"));
+}
+
+TEST_TIMEOUT(concurrent_decisions_see_policy_a_or_b_never_a_mix, 900)
+{
+	pid_t applier, pid;
+	int i, status;
+
+	fresh_policy();
+	write_policy_file("/tmp/a.policy", POLICY_A);
+	write_policy_file("/tmp/b.policy", POLICY_B);
+	POLICY_OK("apply /tmp/a.policy");
+	applier = fork();
+	ASSERT_GE(applier, 0);
+	if (applier == 0) {
+		_exit(sh(NULL, 0, "i=0; while [ $i -lt 1000 ]; do pidpolicy apply /tmp/b.policy && "
+			 "pidpolicy apply /tmp/a.policy || exit 1; i=$((i+2)); done"));
+	}
+	/*
+	 * Every decision sees A or B whole: 6100, in both, is never refused (no
+	 * empty or half-written window), 6020, in neither, never allowed.
+	 */
+	for (i = 0; waitpid(applier, &status, WNOHANG) == 0; i++) {
+		pid = 6100;
+		ASSERT_EQ(try_clone2(pid), 0);
+		pid = 6020;
+		ASSERT_EQ(try_clone2(pid), EPERM);
+	}
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ASSERT_GT(i, 0);
+	ASSERT_TRUE(policy_is_a_or_b());
+}
+
+TEST_TIMEOUT(sigkill_during_apply_leaves_a_or_b_whole, 900)
+{
+	int i;
+
+	fresh_policy();
+	write_policy_file("/tmp/a.policy", POLICY_A);
+	write_policy_file("/tmp/b.policy", POLICY_B);
+	POLICY_OK("apply /tmp/a.policy");
+	for (i = 0; i < 100; i++) {
+		pid_t applier = fork();
+
+		ASSERT_GE(applier, 0);
+		if (applier == 0) {
+			execlp("pidpolicy", "pidpolicy", "apply",
+			       i % 2 ? "/tmp/a.policy" : "/tmp/b.policy", (char *)NULL);
+			_exit(127);
+		}
+		usleep((useconds_t)(rand() % 40000));
+		kill(applier, SIGKILL);
+		wait_exit(applier);
+		ASSERT_TRUE(policy_is_a_or_b());
+	}
+}
+
+TEST_TIMEOUT(explain_agrees_with_real_clone2_outcomes, 900)
+{
+	pid_t init = spawn_pidns_chain(1);
+	__u32 nss[2] = { ns_inum_of(0), ns_inum_of(init) };
+	unsigned int seed = 7, i;
+	char out[1024];
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --uid 0 --pids 3000-3099,3200");
+	POLICY_OK("allow --ns %u --uid 0 --pids 3100-3149", nss[1]);
+	POLICY_OK("allow --ns %u --uid 1000 --pids 3150-3199", nss[0]);
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("mode --ns %u audit", nss[1]);
+	for (i = 0; i < 2000; i++) {
+		int which = (int)(rand_r(&seed) % 2);
+		pid_t pid = 2990 + (pid_t)(rand_r(&seed) % 220);
+		pid_t pids[2] = { 0, pid };
+		int real, verdict_allows;
+
+		ASSERT_EQ(sh(out, sizeof(out), "pidpolicy explain --ns %u --uid 0 --pid %d",
+			     nss[which], pid), 0);
+		verdict_allows = !strstr(out, "verdict:   deny");
+		real = which ? try_clone2_in(init, pids, 2, 0) : try_clone2(pid);
+		if (real == EEXIST)
+			continue;	/* the pid is taken: no verdict to compare */
+		if ((real == 0) != verdict_allows)
+			fprintf(stderr, "ns %u pid %d: explain says %s, clone2 gave %d\n%s",
+				nss[which], pid, verdict_allows ? "allow" : "deny", real, out);
+		ASSERT_EQ(real == 0, verdict_allows);
+	}
+}

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `pidpolicy monitor`: read the decisions the BPF program reports through
+ * the pinned ring buffer `events` and print them, one line each, as text or
+ * as JSON Lines, until SIGINT or SIGTERM.
+ *
+ * Denials and audit-mode would-be denials are always reported. With `all`,
+ * allowed decisions are too, while config[PIDPOLICY_CONFIG_EVENTS_ALL_UNTIL]
+ * is in the future: the monitor renews that lease every second and clears it
+ * on exit, so a monitor that is killed stops the flood within LEASE_NS.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include "pidpolicy.h"
+#include "monitor.h"
+
+#define EVENTS_PIN	PIDPOLICY_PIN_DIR "/events"
+#define CONFIG_PIN	PIDPOLICY_PIN_DIR "/config"
+
+#define MSG_ROOT	"must run as root (the policy is in root-only pins under " \
+			PIDPOLICY_PIN_DIR ")"
+#define MSG_NOT_LOADED	"not loaded: run 'pidpolicy load' first"
+
+#define NSEC_PER_SEC	1000000000LL
+#define POLL_MS		1000
+#define LEASE_NS	(5 * NSEC_PER_SEC)	/* how long allowed events flow
+						 * after the last renewal */
+#define RENEW_NS	NSEC_PER_SEC		/* renew at most this often */
+
+#define COMM_LEN	sizeof(((struct pidpolicy_event *)0)->comm)
+
+struct monitor {
+	bool json;
+	int out_err;		/* errno of a failed write to stdout, or 0 */
+	long long wall_offset;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, ns */
+};
+
+static volatile sig_atomic_t stop;
+
+static void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("pidpolicy: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* ---- formatting ---------------------------------------------------------- */
+
+static long long clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static long long wall_offset(void)
+{
+	long long mono = clock_ns(CLOCK_MONOTONIC);
+
+	return clock_ns(CLOCK_REALTIME) - mono;
+}
+
+static const char *verdict_name(__u32 verdict)
+{
+	switch (verdict) {
+	case PIDPOLICY_ALLOW:	return "allow";
+	case PIDPOLICY_DENY:	return "deny";
+	case PIDPOLICY_AUDIT:	return "audit-only";
+	}
+	return NULL;
+}
+
+static const char *reason_name(__u32 reason)
+{
+	switch (reason) {
+	case PIDPOLICY_REASON_RULE:	return "rule";
+	case PIDPOLICY_REASON_MODE_OFF:	return "mode-off";
+	case PIDPOLICY_REASON_NO_RULE:	return "no-rule";
+	case PIDPOLICY_REASON_RANGE:	return "range";
+	case PIDPOLICY_REASON_QUOTA:	return "quota";
+	}
+	return NULL;
+}
+
+/* Values of the kernel's enum pid_choice_source. */
+static const char *source_name(__u32 source)
+{
+	switch (source) {
+	case 0:	return "clone3";
+	case 1:	return "clone2";
+	case 2:	return "ns_last_pid";
+	}
+	return NULL;
+}
+
+/* A name, or the number for a value this monitor does not know. */
+static const char *name_or_number(const char *name, __u32 value, char *buf,
+				  size_t len)
+{
+	if (name)
+		return name;
+	snprintf(buf, len, "%u", value);
+	return buf;
+}
+
+/*
+ * The task's comm, which may lack its NUL and may hold any byte (prctl()
+ * sets it): keep printable ASCII, so that one event stays one line.
+ */
+static void format_comm(const char comm[COMM_LEN], char buf[COMM_LEN + 1])
+{
+	size_t i;
+
+	for (i = 0; i < COMM_LEN && comm[i]; i++)
+		buf[i] = comm[i] >= 0x20 && comm[i] < 0x7f ? comm[i] : '?';
+	buf[i] = '\0';
+}
+
+/*
+ * Local ISO-8601 time with milliseconds of a CLOCK_MONOTONIC time, e.g.
+ * 2026-11-29T13:44:02.123; with_zone appends the UTC offset (+01:00).
+ */
+static void format_time(__u64 mono_ns, long long offset, bool with_zone,
+			char *buf, size_t len)
+{
+	long long wall = (long long)mono_ns + offset;
+	time_t sec = wall / NSEC_PER_SEC;
+	long ms = wall % NSEC_PER_SEC / 1000000;
+	struct tm tm;
+	size_t n;
+
+	if (ms < 0) {
+		sec--;
+		ms += 1000;
+	}
+	if (!localtime_r(&sec, &tm)) {
+		snprintf(buf, len, "%lld", wall);
+		return;
+	}
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	n += snprintf(buf + n, len - n, ".%03ld", ms);
+	if (with_zone && n < len) {
+		long off = tm.tm_gmtoff / 60;
+
+		snprintf(buf + n, len - n, "%c%02ld:%02ld", off < 0 ? '-' : '+',
+			 (off < 0 ? -off : off) / 60, (off < 0 ? -off : off) % 60);
+	}
+}
+
+/*
+ * 2026-11-29T13:44:02.123 deny       range    caller=1234 (clone2_example)
+ *   uid=0 ns=4026531836 level=0 pid=6000 via=clone2        (on one line)
+ */
+static void format_text(const struct pidpolicy_event *e, long long offset,
+			char *buf, size_t len)
+{
+	char time[64], comm[COMM_LEN + 1], v[16], r[16], s[16];
+
+	format_time(e->time_ns, offset, false, time, sizeof(time));
+	format_comm(e->comm, comm);
+	snprintf(buf, len,
+		 "%s %-10s %-8s caller=%u (%s) uid=%u ns=%u level=%u pid=%u via=%s\n",
+		 time, name_or_number(verdict_name(e->verdict), e->verdict, v, sizeof(v)),
+		 name_or_number(reason_name(e->reason), e->reason, r, sizeof(r)),
+		 e->caller_pid, comm, e->caller_uid, e->ns_inum, e->level, e->pid,
+		 name_or_number(source_name(e->source), e->source, s, sizeof(s)));
+}
+
+/* One compact JSON object; the caller puts it. */
+static struct json_object *format_json(const struct pidpolicy_event *e,
+				       long long offset)
+{
+	char time[64], comm[COMM_LEN + 1], v[16], r[16], s[16];
+	struct json_object *o = json_object_new_object();
+
+	format_time(e->time_ns, offset, true, time, sizeof(time));
+	format_comm(e->comm, comm);
+	json_object_object_add(o, "time", json_object_new_string(time));
+	json_object_object_add(o, "time_ns", json_object_new_uint64(e->time_ns));
+	json_object_object_add(o, "verdict", json_object_new_string(
+		name_or_number(verdict_name(e->verdict), e->verdict, v, sizeof(v))));
+	json_object_object_add(o, "reason", json_object_new_string(
+		name_or_number(reason_name(e->reason), e->reason, r, sizeof(r))));
+	json_object_object_add(o, "caller_pid", json_object_new_uint64(e->caller_pid));
+	json_object_object_add(o, "comm", json_object_new_string(comm));
+	json_object_object_add(o, "uid", json_object_new_uint64(e->caller_uid));
+	json_object_object_add(o, "ns", json_object_new_uint64(e->ns_inum));
+	json_object_object_add(o, "level", json_object_new_uint64(e->level));
+	json_object_object_add(o, "pid", json_object_new_uint64(e->pid));
+	json_object_object_add(o, "path", json_object_new_string(
+		name_or_number(source_name(e->source), e->source, s, sizeof(s))));
+	return o;
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+/* Write a line and flush it, so that pipes see events as they happen. */
+static int emit(struct monitor *m, const char *line)
+{
+	if (m->out_err)
+		return -m->out_err;
+	errno = 0;
+	if (fputs(line, stdout) == EOF || fflush(stdout) == EOF)
+		m->out_err = errno ? errno : EIO;
+	return -m->out_err;
+}
+
+static int emit_json(struct monitor *m, struct json_object *o)
+{
+	char line[1024];
+
+	snprintf(line, sizeof(line), "%s\n",
+		 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return emit(m, line);
+}
+
+static int emit_lost(struct monitor *m, __u64 lost)
+{
+	char line[64];
+	struct json_object *o;
+
+	if (m->json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "lost", json_object_new_uint64(lost));
+		return emit_json(m, o);
+	}
+	snprintf(line, sizeof(line), "lost %llu events\n", (unsigned long long)lost);
+	return emit(m, line);
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct monitor *m = ctx;
+	struct pidpolicy_event e;
+	char line[512];
+
+	if (size < sizeof(e))	/* not ours: a BPF side of another version */
+		return 0;
+	memcpy(&e, data, sizeof(e));
+	if (m->json)
+		return emit_json(m, format_json(&e, m->wall_offset));
+	format_text(&e, m->wall_offset, line, sizeof(line));
+	return emit(m, line);
+}
+
+/* ---- maps ---------------------------------------------------------------- */
+
+static int open_map(const char *path, __u32 type, __u32 key_size,
+		    __u32 value_size, int *fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	*fd = bpf_obj_get(path);
+	if (*fd < 0 && errno == ENOENT) {
+		err_msg(MSG_NOT_LOADED);
+		return 1;
+	}
+	if (*fd < 0 && (errno == EACCES || errno == EPERM)) {
+		err_msg(MSG_ROOT);
+		return 1;
+	}
+	if (*fd < 0) {
+		err_msg("failed to open pinned map %s: %s", path, strerror(errno));
+		return 1;
+	}
+	if (bpf_obj_get_info_by_fd(*fd, &info, &len) || info.type != type ||
+	    info.key_size != key_size || info.value_size != value_size) {
+		err_msg("pinned map %s does not match this pidpolicy: run 'pidpolicy unload' and 'pidpolicy load'",
+			path);
+		return 1;
+	}
+	return 0;
+}
+
+static int config_get(int fd, __u32 slot, __u64 *value)
+{
+	if (bpf_map_lookup_elem(fd, &slot, value)) {
+		err_msg("failed to read %s: %s", CONFIG_PIN, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int config_set(int fd, __u32 slot, __u64 value)
+{
+	if (bpf_map_update_elem(fd, &slot, &value, BPF_ANY)) {
+		err_msg("failed to write %s: %s", CONFIG_PIN, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Print how many events the BPF side could not queue since *seen. A failed
+ * write is left in m->out_err for the caller.
+ */
+static int check_lost(struct monitor *m, int config_fd, __u64 *seen)
+{
+	__u64 lost;
+
+	if (config_get(config_fd, PIDPOLICY_CONFIG_EVENTS_LOST, &lost))
+		return 1;
+	if (lost > *seen)
+		emit_lost(m, lost - *seen);
+	*seen = lost;		/* also when it went down: a reload reset it */
+	return 0;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+int monitor_events(bool json, bool all)
+{
+	struct monitor m = { .json = json };
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct ring_buffer *rb = NULL;
+	int events_fd = -1, config_fd = -1, err, ret = 1;
+	__u64 lost_seen, lease = 0, current;
+	long long now, renewed = 0;
+
+	if (open_map(EVENTS_PIN, BPF_MAP_TYPE_RINGBUF, 0, 0, &events_fd) ||
+	    open_map(CONFIG_PIN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64),
+		     &config_fd) ||
+	    config_get(config_fd, PIDPOLICY_CONFIG_EVENTS_LOST, &lost_seen))
+		goto out_close;
+
+	m.wall_offset = wall_offset();
+	rb = ring_buffer__new(events_fd, handle_event, &m, NULL);
+	if (!rb) {
+		err_msg("failed to open ring buffer %s: %s", EVENTS_PIN,
+			strerror(errno));
+		goto out_close;
+	}
+
+	/* No SA_RESTART: a signal ends the wait in ring_buffer__poll(). */
+	stop = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	while (!stop) {
+		now = clock_ns(CLOCK_MONOTONIC);
+		if (all && now - renewed >= RENEW_NS) {
+			lease = now + LEASE_NS;
+			if (config_set(config_fd, PIDPOLICY_CONFIG_EVENTS_ALL_UNTIL, lease))
+				goto out;
+			renewed = now;
+		}
+		/* Follow clock steps and suspends in the printed times. */
+		m.wall_offset = wall_offset();
+
+		err = ring_buffer__poll(rb, POLL_MS);
+		if (err < 0 && err != -EINTR && !m.out_err) {
+			err_msg("failed to read events: %s", strerror(-err));
+			goto out;
+		}
+		if (!m.out_err && check_lost(&m, config_fd, &lost_seen))
+			goto out;
+		if (m.out_err) {
+			err_msg("failed to write events: %s", strerror(m.out_err));
+			goto out;
+		}
+	}
+	/* What was queued before the signal, then what was lost meanwhile. */
+	ring_buffer__consume(rb);
+	if (!m.out_err && check_lost(&m, config_fd, &lost_seen))
+		goto out;
+	if (m.out_err) {
+		err_msg("failed to write events: %s", strerror(m.out_err));
+		goto out;
+	}
+	ret = 0;
+out:
+	/* End our lease, unless another `monitor --all` has taken it over. */
+	if (all && lease &&
+	    !config_get(config_fd, PIDPOLICY_CONFIG_EVENTS_ALL_UNTIL, &current) &&
+	    current == lease &&
+	    config_set(config_fd, PIDPOLICY_CONFIG_EVENTS_ALL_UNTIL, 0))
+		ret = 1;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+out_close:
+	ring_buffer__free(rb);
+	if (config_fd >= 0)
+		close(config_fd);
+	if (events_fd >= 0)
+		close(events_fd);
+	return ret;
+}
