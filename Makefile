@@ -205,7 +205,7 @@ initramfs: $(INITRAMFS)
 
 # --- the two commands of the README -----------------------------------------
 test: kernel tests initramfs
-	$(Q)tests/run-all $(HOST_TESTS) -- tests/vm/run -- /tests/run-tests
+	$(Q)tests/run-all $(HOST_TESTS) -- tests/vm/run --timeout 3600 -- /tests/run-tests
 
 demo: kernel initramfs
 	$(Q)tests/vm/run -- sh /usr/share/pidpolicy/demo.sh
