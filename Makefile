@@ -192,12 +192,14 @@ INITRAMFS_FILES := /usr/sbin/bpftool:/usr/sbin/bpftool \
 		   tests/vm/run-tests:/tests/run-tests \
 		   examples/nested-tree.txt:/usr/share/pidpolicy/nested-tree.txt \
 		   examples/demo.sh:/usr/share/pidpolicy/demo.sh \
+		   examples/restore.policy:/usr/share/pidpolicy/restore.policy \
 		   $(foreach t,$(VM_TESTS) $(VM_TESTS_32),$(t):/tests/$(notdir $(t))) \
 		   $(foreach e,$(EXAMPLES),$(e):/usr/bin/$(notdir $(e))) \
 		   $(foreach k,$(KSELFTESTS),$(k):/kselftests/$(notdir $(k)))
 
 $(INITRAMFS): $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES) $(KSELFTESTS) $(PIDPOLICY) tests/vm/init \
-		tests/vm/mkinitramfs tests/vm/run-tests examples/nested-tree.txt examples/demo.sh | deps
+		tests/vm/mkinitramfs tests/vm/run-tests examples/nested-tree.txt examples/demo.sh \
+		examples/restore.policy | deps
 	$(call msg,CPIO,$@)
 	$(Q)tests/vm/mkinitramfs $@ $(BUILD)/initramfs-root $(INITRAMFS_FILES)
 

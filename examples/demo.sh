@@ -28,4 +28,23 @@ show pidpolicy status
 
 step "The rules as bpftool sees them"
 show bpftool map dump pinned /sys/fs/bpf/pidpolicy/rules
+
+step "Restoring the nested tree under a policy file, with the monitor watching"
+show cat /usr/share/pidpolicy/restore.policy
+show pidpolicy apply /usr/share/pidpolicy/restore.policy
+pidpolicy monitor >/tmp/monitor.log &
+monitor=$!
+sleep 1
+show restore-tree /usr/share/pidpolicy/nested-tree.txt
+
+step "The same restore with at most 4 live chosen pids per namespace"
+show pidpolicy limit --ns any --max-chosen 4
+show restore-tree /usr/share/pidpolicy/nested-tree.txt || true
+sleep 1
+kill -INT $monitor
+wait $monitor
+
+step "What pidpolicy monitor reported"
+show cat /tmp/monitor.log
+show pidpolicy status
 show pidpolicy unload

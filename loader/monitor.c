@@ -22,6 +22,7 @@
 #include <json-c/json.h>
 #include "pidpolicy.h"
 #include "monitor.h"
+#include "parse.h"
 
 #define EVENTS_PIN	PIDPOLICY_PIN_DIR "/events"
 #define CONFIG_PIN	PIDPOLICY_PIN_DIR "/config"
@@ -46,18 +47,6 @@ struct monitor {
 
 static volatile sig_atomic_t stop;
 
-static void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void err_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("pidpolicy: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 static void on_signal(int sig)
 {

@@ -40,6 +40,17 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
  * Decimal digits s[0..len) as a number no larger than max: 0, -EINVAL when
  * empty or not all digits (no sign, no spaces), -ERANGE when above max.
  */
+void err_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("pidpolicy: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 static int parse_decimal(const char *s, size_t len, __u64 max, __u64 *v)
 {
 	__u64 x = 0;

@@ -14,6 +14,9 @@
 #include "pidpolicy.h"
 
 /* Pids first..last, both included. */
+/* One line on stderr: "pidpolicy: " and the message. */
+void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 struct pid_range {
 	__u32 first;
 	__u32 last;

@@ -131,18 +131,6 @@ struct command {
 
 static bool verbose;
 
-static void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void err_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("pidpolicy: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 static int libbpf_print_fn(enum libbpf_print_level level, const char *format,
 			   va_list args)
@@ -1493,9 +1481,10 @@ static void print_show_table(const struct rule_view *v, size_t n, __u32 dflt,
 		printf("%-12u %s\n", mk[i].ns_inum, mode_name(modes[i]));
 }
 
-static void print_show_json(const struct rule_view *v, size_t n, __u32 dflt,
-			    const struct pidpolicy_ns_key *mk,
-			    const __u32 *modes, size_t nm)
+/* The rules and modes as a JSON object, for the caller to complete. */
+static struct json_object *show_json(const struct rule_view *v, size_t n, __u32 dflt,
+				     const struct pidpolicy_ns_key *mk,
+				     const __u32 *modes, size_t nm)
 {
 	struct json_object *o = json_object_new_object(), *rules, *ns_modes;
 	struct json_object *r, *ranges, *pair;
@@ -1531,29 +1520,79 @@ static void print_show_json(const struct rule_view *v, size_t n, __u32 dflt,
 	json_object_object_add(o, "rules", rules);
 	json_object_object_add(o, "default_mode", json_object_new_string(mode_name(dflt)));
 	json_object_object_add(o, "modes", ns_modes);
-	json_print(o);
+	return o;
+}
+
+/* Limits beside the live count they cap ("any": each namespace's own count). */
+static int show_limits(const struct env *env, const struct pins *pins,
+		       const struct policy *p, struct json_object *arr)
+{
+	char ns[32], limit[16], live_text[24];
+	struct json_object *e;
+	size_t i;
+	__s64 live;
+	int err;
+
+	if (!arr)
+		printf("\n%-12s %10s %12s\n", "NAMESPACE", "LIMIT", "CHOSEN-LIVE");
+	for (i = 0; i < p->nr_limits; i++) {
+		__u32 inum = p->limits[i].ns_inum;
+
+		if ((env->given & OPT_NS) && inum != env->rule.ns_inum)
+			continue;
+		err = read_chosen_live(pins, inum, &live);
+		if (err)
+			return err;
+		format_ns(inum, ns, sizeof(ns));
+		format_limit(p->limits[i].max_chosen, limit, sizeof(limit));
+		if (!arr) {
+			snprintf(live_text, sizeof(live_text), "%lld", (long long)live);
+			printf("%-12s %10s %12s\n", ns, limit,
+			       inum == PIDPOLICY_NS_ANY ? "per ns" : live_text);
+			continue;
+		}
+		e = json_object_new_object();
+		json_object_object_add(e, "ns", json_ns(inum));
+		json_object_object_add(e, "max_chosen", json_object_new_uint64(p->limits[i].max_chosen));
+		if (inum != PIDPOLICY_NS_ANY)
+			json_object_object_add(e, "chosen_live", json_object_new_int64(live));
+		json_object_array_add(arr, e);
+	}
+	return 0;
 }
 
 static int cmd_show(const struct env *env, const struct pins *pins)
 {
 	bool filter = env->given & OPT_NS;
 	struct pidpolicy_ns_key *mk = NULL;
+	struct json_object *o = NULL, *limits = NULL;
 	struct rule_view *v = NULL;
+	struct policy ns_entries = {};
 	__u32 *modes = NULL, dflt;
 	size_t n = 0, nm = 0, i;
 	int err;
 
 	err = read_rules(pins, filter, env->rule.ns_inum, &v, &n) ?:
 	      read_modes(pins, filter, env->rule.ns_inum, &mk, &modes, &nm) ?:
-	      read_mode(pins, PIDPOLICY_NS_ANY, &dflt);
+	      read_mode(pins, PIDPOLICY_NS_ANY, &dflt) ?:
+	      read_ns_entries(pins, &ns_entries);
+	if (!err && env->json) {
+		o = show_json(v, n, dflt, mk, modes, nm);
+		limits = json_object_new_array();
+		json_object_object_add(o, "limits", limits);
+	} else if (!err) {
+		print_show_table(v, n, dflt, mk, modes, nm);
+	}
+	err = err ?: show_limits(env, pins, &ns_entries, limits);
 	if (err) {
 		err_msg("failed to read the policy maps: %s", strerror(-err));
 		err = EXIT_RUNTIME;
-	} else if (env->json) {
-		print_show_json(v, n, dflt, mk, modes, nm);
-	} else {
-		print_show_table(v, n, dflt, mk, modes, nm);
 	}
+	if (o && !err)
+		json_print(o);
+	else
+		json_object_put(o);
+	policy_free(&ns_entries);
 	for (i = 0; i < n; i++)
 		range_list_free(&v[i].ranges);
 	free(v);
