@@ -496,17 +496,7 @@ TEST(bad_cli_input_exits_2_and_changes_nothing)
 	ASSERT_STREQ(before, after);
 }
 
-TEST(unload_removes_every_pin)
-{
-	struct stat st;
-
-	fresh_policy();
-	POLICY_OK("unload");
-	ASSERT_ERRNO(stat(PIDPOLICY_PIN_DIR, &st), ENOENT);
-	ASSERT_EQ(sh(NULL, 0, "pidpolicy unload 2>&1"), 1);
-}
-
-/* --- pid_max per pid namespace (no policy loaded from here on) ------------ */
+/* --- pid_max per pid namespace ------------------------------------------- */
 
 /* Run a shell command in a new process inside init's pid namespace. */
 static int sh_in_ns(pid_t init, char *out, size_t size, const char *cmd)
@@ -883,4 +873,15 @@ TEST_TIMEOUT(explain_agrees_with_real_clone2_outcomes, 900)
 				nss[which], pid, verdict_allows ? "allow" : "deny", real, out);
 		ASSERT_EQ(real == 0, verdict_allows);
 	}
+}
+
+/* Last: the programs that run after this one find no policy loaded. */
+TEST(unload_removes_every_pin)
+{
+	struct stat st;
+
+	fresh_policy();
+	POLICY_OK("unload");
+	ASSERT_ERRNO(stat(PIDPOLICY_PIN_DIR, &st), ENOENT);
+	ASSERT_EQ(sh(NULL, 0, "pidpolicy unload 2>&1"), 1);
 }
