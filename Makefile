@@ -24,7 +24,11 @@ export CCACHE_NOHASHDIR := true
 export KBUILD_BUILD_TIMESTAMP := Thu Jan  1 00:00:00 UTC 2026
 export KBUILD_BUILD_USER := pidpolicy
 export KBUILD_BUILD_HOST := pidpolicy
-KMAKE = $(MAKE) -C $(KSRC) CC="ccache gcc" -j$(shell nproc)
+# UBSAN instruments just the objects our patches change (kbuild's per-object
+# UBSAN_SANITIZE_<obj>.o switch, set here so the patches stay upstreamable).
+UBSAN_OBJS	:= fork pid pid_namespace sysctl security pid_list trace
+KMAKE = $(MAKE) -C $(KSRC) CC="ccache gcc" -j$(shell nproc) \
+	$(foreach o,$(UBSAN_OBJS),UBSAN_SANITIZE_$(o).o=y)
 
 CC		:= gcc
 CLANG		:= clang
@@ -144,9 +148,11 @@ $(BUILD)/tests/host/policyfile_test: loader/policyfile.c loader/policyfile.h loa
 # after them (smoke_test.c includes smoke_test.skel.h from smoke_test.bpf.c).
 VM_TEST_COMMON	:= $(HARNESS_SRC) tests/vm/vmtest.c tests/harness.h tests/vm/vmtest.h \
 		   $(wildcard include/*.h)
+# 64-bit tests also get the pid policy helpers (they need libbpf).
+VM_TEST_COMMON_64 := $(VM_TEST_COMMON) tests/vm/vmpolicy.c tests/vm/vmpolicy.h
 vm_skel = $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(wildcard tests/vm/$(1).bpf.c))
 .SECONDEXPANSION:
-$(BUILD)/tests/vm/%_test: tests/vm/%_test.c $(VM_TEST_COMMON) $$(call vm_skel,$$*_test) \
+$(BUILD)/tests/vm/%_test: tests/vm/%_test.c $(VM_TEST_COMMON_64) $$(call vm_skel,$$*_test) \
 		| $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)

@@ -138,6 +138,37 @@ ssize_t harness_read_file(const char *path, char *buf, size_t size)
 	return n < 0 ? -1 : total;
 }
 
+int harness_sh(char *out, size_t size, const char *fmt, ...)
+{
+	char cmd[8192], sink[4096];
+	size_t len = 0, n;
+	va_list ap;
+	FILE *p;
+	int status;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (!out || size < 2) {
+		out = sink;
+		size = sizeof(sink);
+	}
+	fflush(NULL);	/* the shell must not inherit unflushed output */
+	p = popen(cmd, "r");
+	if (!p)
+		harness_fail(__FILE__, __LINE__, 1, "popen(%s): %s", cmd, strerror(errno));
+	while ((n = fread(out + len, 1, size - 1 - len, p)) > 0) {
+		len += n;
+		if (len == size - 1) {	/* keep the last half */
+			memmove(out, out + len / 2, len - len / 2);
+			len -= len / 2;
+		}
+	}
+	out[len] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static unsigned int default_timeout(void)
 {
 	const char *s = getenv("HARNESS_TIMEOUT");

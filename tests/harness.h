@@ -40,6 +40,13 @@ void harness_skip(const char *fmt, ...)
 const char *harness_errno_name(int err);
 /* Read up to size-1 bytes of path into buf, NUL-terminated; bytes or -1. */
 ssize_t harness_read_file(const char *path, char *buf, size_t size);
+/*
+ * Run a shell command (printf-style) and return its exit status, -1 if it
+ * did not exit. Its standard output (add 2>&1 for stderr) goes into out,
+ * NUL-terminated; a longer output keeps its end. out may be NULL.
+ */
+int harness_sh(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #define TEST_TIMEOUT(name, seconds)					\
 	static void harness_fn_##name(void);				\

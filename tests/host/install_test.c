@@ -13,7 +13,6 @@
  */
 #define _GNU_SOURCE
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,32 +57,8 @@ __attribute__((destructor)) static void teardown(void)
 
 static char out[1 << 16];
 
-/* Run a shell command with stderr in out; its exit status, -1 if killed. */
-static int run(const char *fmt, ...)
-{
-	char cmd[4 * PATH_MAX];
-	size_t len = 0, n;
-	va_list ap;
-	FILE *p;
-	int status;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	strcat(cmd, " 2>&1");
-	p = popen(cmd, "r");
-	ASSERT_TRUE(p != NULL);
-	while ((n = fread(out + len, 1, sizeof(out) - 1 - len, p)) > 0) {
-		len += n;
-		if (len == sizeof(out) - 1) {	/* keep the last half */
-			memmove(out, out + len / 2, len - len / 2);
-			len -= len / 2;
-		}
-	}
-	out[len] = '\0';
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+/* Run a shell command with stderr in out (the end of a long output). */
+#define run(fmt, ...) harness_sh(out, sizeof(out), fmt " 2>&1", ##__VA_ARGS__)
 
 #define RUN_OK(...) do {						\
 	int rc_ = run(__VA_ARGS__);					\

@@ -9,26 +9,11 @@
 #include <unistd.h>
 #include "harness.h"
 
-/* Run a shell command; its stdout (and stderr) into out, its exit status back. */
-static int run(const char *cmd, char *out, size_t size)
-{
-	FILE *p = popen(cmd, "r");
-	size_t len;
-	int status;
-
-	if (!p)
-		return -1;
-	len = fread(out, 1, size - 1, p);
-	out[len] = '\0';
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 TEST(clone2_example_prints_chosen_nspid)
 {
 	char out[256];
 
-	ASSERT_EQ(run("clone2_example 4242 2>&1", out, sizeof(out)), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "clone2_example 4242 2>&1"), 0);
 	ASSERT_STREQ(out, "NSpid:\t4242\n");
 }
 
@@ -36,7 +21,7 @@ TEST(clone2_example_reports_pid_in_use)
 {
 	char out[256];
 
-	ASSERT_EQ(run("clone2_example 1 2>&1", out, sizeof(out)), 1);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "clone2_example 1 2>&1"), 1);
 	ASSERT_STREQ(out, "clone2: File exists\n");
 }
 
@@ -44,7 +29,7 @@ TEST(clone2_example_without_arguments_prints_usage)
 {
 	char out[256];
 
-	ASSERT_EQ(run("clone2_example 2>&1", out, sizeof(out)), 2);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "clone2_example 2>&1"), 2);
 	ASSERT_TRUE(strstr(out, "sage") != NULL);
 }
 
@@ -52,8 +37,8 @@ TEST(restore_tree_recreates_nested_namespaces)
 {
 	char out[4096];
 
-	ASSERT_EQ(run("restore-tree /usr/share/pidpolicy/nested-tree.txt 2>&1",
-		      out, sizeof(out)), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out),
+			     "restore-tree /usr/share/pidpolicy/nested-tree.txt 2>&1"), 0);
 	ASSERT_TRUE(strstr(out, "NSpid:\t4000\t1\n") != NULL);
 	ASSERT_TRUE(strstr(out, "NSpid:\t4011\t11\t2\n") != NULL);
 	ASSERT_TRUE(strstr(out, "NSpid:\t4022\t22\t22\t3\n") != NULL);
@@ -65,8 +50,8 @@ TEST(restore_tree_fails_cleanly_when_a_pid_is_taken)
 	char out[4096];
 
 	/* pid 1 of the initial namespace is init: the root cannot be restored */
-	ASSERT_EQ(run("printf '1\\n  4100\\n' > /tmp/taken.txt && "
-		      "restore-tree /tmp/taken.txt 2>&1", out, sizeof(out)), 1);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "printf '1\\n  4100\\n' > /tmp/taken.txt && "
+			     "restore-tree /tmp/taken.txt 2>&1"), 1);
 	ASSERT_TRUE(strstr(out, "File exists") != NULL);
 	/* and nothing of it is left behind */
 	ASSERT_NE(access("/proc/4100", F_OK), 0);

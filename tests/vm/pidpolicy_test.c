@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,198 +24,10 @@
 #include "clone2.h"
 #include "harness.h"
 #include "pidpolicy.h"
+#include "vmpolicy.h"
 #include "vmtest.h"
 
-#define PIN(name)	PIDPOLICY_PIN_DIR "/" name
 #define TEST_CGROUP	"/sys/fs/cgroup/pidpolicy-test"
-
-/* Run a shell command; its output (stdout and stderr) into out if given. */
-static int sh(char *out, size_t size, const char *fmt, ...)
-{
-	char cmd[1024], sink[4096];
-	va_list ap;
-	FILE *p;
-	size_t len;
-	int status;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (!out) {
-		out = sink;
-		size = sizeof(sink);
-	}
-	p = popen(cmd, "r");
-	ASSERT_TRUE(p != NULL);
-	len = fread(out, 1, size - 1, p);
-	out[len] = '\0';
-	status = pclose(p);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* A fresh policy: loaded, empty, default mode off. */
-static void fresh_policy(void)
-{
-	sh(NULL, 0, "pidpolicy unload 2>&1");
-	ASSERT_EQ(sh(NULL, 0, "pidpolicy load 2>&1"), 0);
-}
-
-#define POLICY_OK(...) ASSERT_EQ(sh(NULL, 0, "pidpolicy " __VA_ARGS__), 0)
-
-static __u32 ns_inum_of(pid_t pid)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid ? (int)pid : (int)getpid());
-	ASSERT_EQ(stat(path, &st), 0);
-	return (__u32)st.st_ino;
-}
-
-/* Decisions the policy counted for a namespace, summed over CPUs. */
-static struct pidpolicy_decisions decisions_for(__u32 ns_inum)
-{
-	int ncpus = libbpf_num_possible_cpus(), fd, i;
-	struct pidpolicy_decisions sum = {}, per_cpu[ncpus];
-	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
-
-	fd = bpf_obj_get(PIN("decisions"));
-	ASSERT_GE(fd, 0);
-	if (!bpf_map_lookup_elem(fd, &key, per_cpu)) {
-		for (i = 0; i < ncpus; i++) {
-			sum.allowed += per_cpu[i].allowed;
-			sum.denied += per_cpu[i].denied;
-			sum.audited += per_cpu[i].audited;
-		}
-	}
-	close(fd);
-	return sum;
-}
-
-/*
- * Pid 1 of `levels` nested new pid namespaces, waiting to be killed; returns
- * its pid in ours. The processes of the chain die with the test.
- */
-static pid_t spawn_pidns_chain(int levels)
-{
-	pid_t nspid[MAX_NSPID], pid;
-	int fds[2], i;
-
-	ASSERT_EQ(pipe(fds), 0);
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		for (i = 0; i < levels; i++) {
-			if (unshare(CLONE_NEWPID))
-				_exit(1);
-			pid = fork();
-			if (pid < 0)
-				_exit(1);
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (pid > 0) {
-				pause();
-				_exit(0);
-			}
-		}
-		/* /proc is the initial namespace's: NSpid starts with our pid */
-		if (read_nspid("/proc/self/status", nspid) != levels + 1 ||
-		    write(fds[1], &nspid[0], sizeof(pid_t)) != sizeof(pid_t))
-			_exit(1);
-		pause();
-		_exit(0);
-	}
-	close(fds[1]);
-	ASSERT_EQ(read(fds[0], &pid, sizeof(pid)), (ssize_t)sizeof(pid));
-	close(fds[0]);
-	return pid;
-}
-
-/*
- * clone2 from a helper process that first joins the pid namespace of
- * `in_ns_of` (0: stay in ours); the child exits at once. 0 or the errno.
- */
-static int try_clone2_in(pid_t in_ns_of, const pid_t *pids, unsigned int nr,
-			 uint64_t flags)
-{
-	pid_t helper = fork();
-
-	ASSERT_GE(helper, 0);
-	if (helper == 0) {
-		char path[64];
-		pid_t child;
-		int fd;
-
-		if (in_ns_of) {
-			snprintf(path, sizeof(path), "/proc/%d/ns/pid", in_ns_of);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0 || setns(fd, CLONE_NEWPID))
-				_exit(100);
-		}
-		child = clone2_fork(pids, nr, flags);
-		if (child == 0)
-			_exit(0);
-		if (child < 0)
-			_exit(errno);
-		_exit(wait_exit(child) == 0 ? 0 : 101);
-	}
-	return wait_exit(helper);
-}
-
-static int try_clone2(pid_t pid)
-{
-	return try_clone2_in(0, &pid, 1, 0);
-}
-
-/* clone3 with set_tid {pid}: 0 or the errno. */
-static int try_clone3(pid_t pid)
-{
-	struct clone_args args = {
-		.exit_signal = SIGCHLD,
-		.set_tid = (uintptr_t)&pid,
-		.set_tid_size = 1,
-	};
-	pid_t child = syscall(__NR_clone3, &args, sizeof(args));
-
-	if (child == 0)
-		_exit(0);
-	if (child < 0)
-		return errno;
-	wait_exit(child);
-	return 0;
-}
-
-/* Write a value to a /proc/sys file: 0 or the errno of the write. */
-static int try_write(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, value, strlen(value)) < 0)
-		err = errno;
-	close(fd);
-	return err;
-}
-
-static int try_ns_last_pid(pid_t next)
-{
-	char buf[16];
-
-	snprintf(buf, sizeof(buf), "%d", next - 1);
-	return try_write("/proc/sys/kernel/ns_last_pid", buf);
-}
-
-/* Run fn in a child dropped to uid 65534 without capabilities. */
-#define AS_NOBODY(body) do {						\
-	pid_t nobody_ = fork();						\
-	ASSERT_GE(nobody_, 0);						\
-	if (nobody_ == 0) {						\
-		drop_to_nobody(0);					\
-		body;							\
-		_exit(0);						\
-	}								\
-	ASSERT_EQ(wait_exit(nobody_), 0);				\
-} while (0)
 
 /* --- the hook, on every path ------------------------------------------- */
 
@@ -284,7 +95,7 @@ TEST(revoke_removes_pids_then_the_rule)
 	ASSERT_EQ(try_clone2(base + 4), 0);
 	POLICY_OK("revoke --ns any");
 	ASSERT_EQ(try_clone2(base + 6), EPERM);
-	ASSERT_EQ(sh(NULL, 0, "pidpolicy revoke --ns any 2>&1"), 1);
+	ASSERT_EQ(harness_sh(NULL, 0, "pidpolicy revoke --ns any 2>&1"), 1);
 }
 
 TEST(rule_per_namespace_applies_to_that_namespace_only)
@@ -402,10 +213,10 @@ TEST(policy_survives_loader_exit_and_reload)
 	fresh_policy();
 	POLICY_OK("allow --ns any --uid 0 --pids %d", pid);
 	POLICY_OK("mode --default enforce");
-	ASSERT_EQ(sh(out, sizeof(out), "pidpolicy load 2>&1"), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load 2>&1"), 0);
 	ASSERT_EQ(try_clone2(pid), 0);
 	ASSERT_EQ(try_clone2(pid + 1), EPERM);
-	ASSERT_EQ(sh(out, sizeof(out), "pidpolicy show 2>&1"), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy show 2>&1"), 0);
 	ASSERT_TRUE(strstr(out, "uid:0") != NULL);
 }
 
@@ -419,7 +230,7 @@ TEST(unload_restores_kernel_only_behaviour)
 	POLICY_OK("unload");
 	ASSERT_EQ(try_clone2(pick_free_pid()), 0);
 	ASSERT_ERRNO(stat(PIDPOLICY_PIN_DIR, &st), ENOENT);
-	ASSERT_EQ(sh(NULL, 0, "pidpolicy show 2>&1"), 1);
+	ASSERT_EQ(harness_sh(NULL, 0, "pidpolicy show 2>&1"), 1);
 }
 
 TEST(unprivileged_user_cannot_open_or_change_the_policy)
@@ -429,10 +240,10 @@ TEST(unprivileged_user_cannot_open_or_change_the_policy)
 		ASSERT_EQ(bpf_obj_get(PIN("rules")), -EACCES);
 		ASSERT_EQ(bpf_obj_get(PIN("pid_choose_link")), -EACCES);
 		ASSERT_ERRNO(unlink(PIN("pid_choose_link")), EACCES);
-		ASSERT_EQ(sh(NULL, 0, "pidpolicy allow --ns any --pids 5000 2>&1"), 1);
-		ASSERT_EQ(sh(NULL, 0, "pidpolicy unload 2>&1"), 1);
+		ASSERT_EQ(harness_sh(NULL, 0, "pidpolicy allow --ns any --pids 5000 2>&1"), 1);
+		ASSERT_EQ(harness_sh(NULL, 0, "pidpolicy unload 2>&1"), 1);
 	});
-	ASSERT_EQ(sh(NULL, 0, "pidpolicy status 2>&1 | grep -q 'loaded: *yes'"), 0);
+	ASSERT_EQ(harness_sh(NULL, 0, "pidpolicy status 2>&1 | grep -q 'loaded: *yes'"), 0);
 }
 
 TEST(policy_never_grants_what_the_kernel_refuses)
@@ -455,14 +266,14 @@ TEST(bpftool_shows_the_policy_readably)
 
 	fresh_policy();
 	POLICY_OK("allow --ns any --uid 0 --pids 5000-5009");
-	ASSERT_EQ(sh(out, sizeof(out), "bpftool prog show name pid_choose 2>&1"), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "bpftool prog show name pid_choose 2>&1"), 0);
 	ASSERT_TRUE(strstr(out, "lsm") != NULL);
-	ASSERT_EQ(sh(out, sizeof(out), "bpftool link show 2>&1"), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "bpftool link show 2>&1"), 0);
 	ASSERT_TRUE(strstr(out, "lsm") != NULL);
-	ASSERT_EQ(sh(out, sizeof(out), "bpftool map dump pinned " PIN("rules") " 2>&1"), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "bpftool map dump pinned " PIN("rules") " 2>&1"), 0);
 	ASSERT_TRUE(strstr(out, "\"caller_kind\": 1") != NULL);
 	ASSERT_TRUE(strstr(out, "\"nr_pids\": 10") != NULL);
-	ASSERT_EQ(sh(out, sizeof(out), "bpftool map dump pinned " PIN("rule_pids") " 2>&1"), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "bpftool map dump pinned " PIN("rule_pids") " 2>&1"), 0);
 	ASSERT_TRUE(strstr(out, "\"first_pid\": 4096") != NULL);
 }
 
@@ -483,16 +294,16 @@ TEST(bad_cli_input_exits_2_and_changes_nothing)
 
 	fresh_policy();
 	POLICY_OK("allow --ns any --pids 5000");
-	ASSERT_EQ(sh(before, sizeof(before), "pidpolicy show --json"), 0);
+	ASSERT_EQ(harness_sh(before, sizeof(before), "pidpolicy show --json"), 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int status = sh(out, sizeof(out), "pidpolicy %s 2>&1", bad[i]);
+		int status = harness_sh(out, sizeof(out), "pidpolicy %s 2>&1", bad[i]);
 
 		if (status != 2 || !strstr(out, "pidpolicy: "))
 			fprintf(stderr, "pidpolicy %s: exit %d: %s", bad[i], status, out);
 		EXPECT_EQ(status, 2);
 		EXPECT_TRUE(strchr(out, '\n') == strrchr(out, '\n'));
 	}
-	ASSERT_EQ(sh(after, sizeof(after), "pidpolicy show --json"), 0);
+	ASSERT_EQ(harness_sh(after, sizeof(after), "pidpolicy show --json"), 0);
 	ASSERT_STREQ(before, after);
 }
 
@@ -501,7 +312,7 @@ TEST(bad_cli_input_exits_2_and_changes_nothing)
 /* Run a shell command in a new process inside init's pid namespace. */
 static int sh_in_ns(pid_t init, char *out, size_t size, const char *cmd)
 {
-	return sh(out, size, "nsenter -t %d -p sh -c '%s' 2>&1", init, cmd);
+	return harness_sh(out, size, "nsenter -t %d -p sh -c '%s' 2>&1", init, cmd);
 }
 
 TEST(new_pid_namespace_inherits_pid_max)
@@ -622,13 +433,13 @@ TEST(limit_caps_live_chosen_pids_and_frees_on_exit)
 	ASSERT_EQ(b, base + 1);
 	ASSERT_EQ(chosen_live(ns), 2LL);
 	ASSERT_ERRNO(spawn_chosen(base + 2), EPERM);
-	ASSERT_EQ(sh(out, sizeof(out), "pidpolicy explain --ns %u --pid %d", ns, base + 3), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy explain --ns %u --pid %d", ns, base + 3), 0);
 	ASSERT_TRUE(strstr(out, "quota") || strstr(out, "max-chosen"));
 	kill_and_reap(a);
 	ASSERT_EQ(chosen_live(ns), 1LL);
 	c = spawn_chosen(base + 2);
 	ASSERT_EQ(c, base + 2);
-	ASSERT_EQ(sh(out, sizeof(out), "pidpolicy status"), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy status"), 0);
 	ASSERT_TRUE(strstr(out, "CHOSEN-LIVE") != NULL);
 	kill_and_reap(b);
 	kill_and_reap(c);
@@ -663,7 +474,7 @@ TEST(pid_namespace_teardown_releases_its_chosen_pids)
 	kill_and_reap(init);	/* its namespace dies with it */
 	usleep(200000);
 	ASSERT_EQ(chosen_live(ns_inum_of(0)), 0LL);
-	ASSERT_EQ(sh(NULL, 0, "bpftool map dump pinned " PIN("chosen_live") " | "
+	ASSERT_EQ(harness_sh(NULL, 0, "bpftool map dump pinned " PIN("chosen_live") " | "
 		     "grep -q '\"live\": 1'"), 1);
 }
 
@@ -733,7 +544,7 @@ TEST(monitor_reports_denials_and_with_all_every_decision)
 	ASSERT_TRUE(strstr(out, "\"verdict\":\"deny\",\"reason\":\"range\"") != NULL);
 
 	/* text, denials only */
-	ASSERT_EQ(sh(out, sizeof(out), "(pidpolicy monitor > /tmp/mon.txt & m=$!; sleep 1; "
+	ASSERT_EQ(harness_sh(out, sizeof(out), "(pidpolicy monitor > /tmp/mon.txt & m=$!; sleep 1; "
 		     "clone2_example %d; clone2_example %d; sleep 1; kill -INT $m; wait $m); "
 		     "cat /tmp/mon.txt", base, base + 5), 0);
 	snprintf(line, sizeof(line), "pid=%d via=clone2", base + 5);
@@ -757,17 +568,17 @@ TEST(apply_replaces_the_policy_and_dump_round_trips)
 	POLICY_OK("apply /tmp/a.policy");
 	ASSERT_EQ(try_clone2(6005), 0);
 	ASSERT_EQ(try_clone2(6015), EPERM);
-	ASSERT_EQ(sh(dump1, sizeof(dump1), "pidpolicy dump | tee /tmp/dump.policy"), 0);
+	ASSERT_EQ(harness_sh(dump1, sizeof(dump1), "pidpolicy dump | tee /tmp/dump.policy"), 0);
 	POLICY_OK("apply /tmp/dump.policy");
-	ASSERT_EQ(sh(dump2, sizeof(dump2), "pidpolicy dump"), 0);
+	ASSERT_EQ(harness_sh(dump2, sizeof(dump2), "pidpolicy dump"), 0);
 	ASSERT_STREQ(dump1, dump2);
 
 	/* invalid files change nothing and name the line */
-	ASSERT_EQ(sh(before, sizeof(before), "pidpolicy dump"), 0);
+	ASSERT_EQ(harness_sh(before, sizeof(before), "pidpolicy dump"), 0);
 	write_policy_file("/tmp/bad.policy", "mode default enforce\nallow ns any pids 5-3\n");
-	ASSERT_EQ(sh(out, sizeof(out), "pidpolicy apply /tmp/bad.policy 2>&1"), 2);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy apply /tmp/bad.policy 2>&1"), 2);
 	ASSERT_TRUE(strstr(out, "/tmp/bad.policy:2: ") != NULL);
-	ASSERT_EQ(sh(after, sizeof(after), "pidpolicy dump"), 0);
+	ASSERT_EQ(harness_sh(after, sizeof(after), "pidpolicy dump"), 0);
 	ASSERT_STREQ(before, after);
 }
 
@@ -776,7 +587,7 @@ static int policy_is_a_or_b(void)
 {
 	char out[4096];
 
-	sh(out, sizeof(out), "pidpolicy dump");
+	harness_sh(out, sizeof(out), "pidpolicy dump");
 	return (strstr(out, "pids 6000-6009,6100") && !strstr(out, "6010")) ||
 	       (strstr(out, "pids 6010-6019,6100") && !strstr(out, "6000") &&
 		strstr(out, "max-chosen 100"));
@@ -797,7 +608,7 @@ TEST_TIMEOUT(concurrent_decisions_see_policy_a_or_b_never_a_mix, 900)
 	applier = fork();
 	ASSERT_GE(applier, 0);
 	if (applier == 0) {
-		_exit(sh(NULL, 0, "i=0; while [ $i -lt %d ]; do pidpolicy apply /tmp/b.policy && "
+		_exit(harness_sh(NULL, 0, "i=0; while [ $i -lt %d ]; do pidpolicy apply /tmp/b.policy && "
 			 "pidpolicy apply /tmp/a.policy || exit 1; i=$((i+2)); done",
 			 CONCURRENT_APPLIES));
 	}
@@ -862,7 +673,7 @@ TEST_TIMEOUT(explain_agrees_with_real_clone2_outcomes, 900)
 		pid_t pids[2] = { 0, pid };
 		int real, verdict_allows;
 
-		ASSERT_EQ(sh(out, sizeof(out), "pidpolicy explain --ns %u --uid 0 --pid %d",
+		ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy explain --ns %u --uid 0 --pid %d",
 			     nss[which], pid), 0);
 		verdict_allows = !strstr(out, "verdict:   deny");
 		real = which ? try_clone2_in(init, pids, 2, 0) : try_clone2(pid);
@@ -883,5 +694,5 @@ TEST(unload_removes_every_pin)
 	fresh_policy();
 	POLICY_OK("unload");
 	ASSERT_ERRNO(stat(PIDPOLICY_PIN_DIR, &st), ENOENT);
-	ASSERT_EQ(sh(NULL, 0, "pidpolicy unload 2>&1"), 1);
+	ASSERT_EQ(harness_sh(NULL, 0, "pidpolicy unload 2>&1"), 1);
 }

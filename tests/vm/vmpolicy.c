@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers for in-VM tests of the pid policy: see vmpolicy.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "clone2.h"
+#include "pidpolicy.h"
+#include "harness.h"
+#include "vmpolicy.h"
+#include "vmtest.h"
+
+void fresh_policy(void)
+{
+	harness_sh(NULL, 0, "pidpolicy unload 2>&1");
+	ASSERT_EQ(harness_sh(NULL, 0, "pidpolicy load 2>&1"), 0);
+}
+
+__u32 ns_inum_of(pid_t pid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid ? (int)pid : (int)getpid());
+	ASSERT_EQ(stat(path, &st), 0);
+	return (__u32)st.st_ino;
+}
+
+struct pidpolicy_decisions decisions_for(__u32 ns_inum)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd, i;
+	struct pidpolicy_decisions sum = {}, per_cpu[ncpus];
+	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
+
+	fd = bpf_obj_get(PIN("decisions"));
+	ASSERT_GE(fd, 0);
+	if (!bpf_map_lookup_elem(fd, &key, per_cpu)) {
+		for (i = 0; i < ncpus; i++) {
+			sum.allowed += per_cpu[i].allowed;
+			sum.denied += per_cpu[i].denied;
+			sum.audited += per_cpu[i].audited;
+		}
+	}
+	close(fd);
+	return sum;
+}
+
+pid_t spawn_pidns_chain(int levels)
+{
+	pid_t nspid[MAX_NSPID], pid;
+	int fds[2], i;
+
+	ASSERT_EQ(pipe(fds), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		for (i = 0; i < levels; i++) {
+			if (unshare(CLONE_NEWPID))
+				_exit(1);
+			pid = fork();
+			if (pid < 0)
+				_exit(1);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (pid > 0) {
+				pause();
+				_exit(0);
+			}
+		}
+		/* /proc is the initial namespace's: NSpid starts with our pid */
+		if (read_nspid("/proc/self/status", nspid) != levels + 1 ||
+		    write(fds[1], &nspid[0], sizeof(pid_t)) != sizeof(pid_t))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	ASSERT_EQ(read(fds[0], &pid, sizeof(pid)), (ssize_t)sizeof(pid));
+	close(fds[0]);
+	return pid;
+}
+
+int try_clone2_in(pid_t in_ns_of, const pid_t *pids, unsigned int nr,
+			 uint64_t flags)
+{
+	pid_t helper = fork();
+
+	ASSERT_GE(helper, 0);
+	if (helper == 0) {
+		char path[64];
+		pid_t child;
+		int fd;
+
+		if (in_ns_of) {
+			snprintf(path, sizeof(path), "/proc/%d/ns/pid", in_ns_of);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || setns(fd, CLONE_NEWPID))
+				_exit(100);
+		}
+		child = clone2_fork(pids, nr, flags);
+		if (child == 0)
+			_exit(0);
+		if (child < 0)
+			_exit(errno);
+		_exit(wait_exit(child) == 0 ? 0 : 101);
+	}
+	return wait_exit(helper);
+}
+
+int try_clone2(pid_t pid)
+{
+	return try_clone2_in(0, &pid, 1, 0);
+}
+
+int try_clone3(pid_t pid)
+{
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uintptr_t)&pid,
+		.set_tid_size = 1,
+	};
+	pid_t child = syscall(__NR_clone3, &args, sizeof(args));
+
+	if (child == 0)
+		_exit(0);
+	if (child < 0)
+		return errno;
+	wait_exit(child);
+	return 0;
+}
+
+int try_write(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, value, strlen(value)) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+int try_ns_last_pid(pid_t next)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", next - 1);
+	return try_write("/proc/sys/kernel/ns_last_pid", buf);
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for in-VM tests of the pid policy: drive `pidpolicy`, read its
+ * pinned maps, and try each pid-choosing path from a throwaway process.
+ * The try_* helpers return 0 on success or the errno of the refusal.
+ */
+#ifndef VMPOLICY_H
+#define VMPOLICY_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/types.h>
+
+#include "pidpolicy.h"
+
+#define PIN(name)	PIDPOLICY_PIN_DIR "/" name
+
+/* Run `pidpolicy ARGS...` (printf-style), asserting it succeeds. */
+#define POLICY_OK(...) ASSERT_EQ(harness_sh(NULL, 0, "pidpolicy " __VA_ARGS__), 0)
+
+/* Run body in a child dropped to uid 65534 without capabilities. */
+#define AS_NOBODY(body) do {						\
+	pid_t nobody_ = fork();						\
+	ASSERT_GE(nobody_, 0);						\
+	if (nobody_ == 0) {						\
+		drop_to_nobody(0);					\
+		body;							\
+		_exit(0);						\
+	}								\
+	ASSERT_EQ(wait_exit(nobody_), 0);				\
+} while (0)
+
+/* A fresh policy: loaded, empty, default mode off. */
+void fresh_policy(void);
+/* The inode number of pid's pid namespace (0: ours). */
+__u32 ns_inum_of(pid_t pid);
+/* Decisions the policy counted for a namespace, summed over CPUs. */
+struct pidpolicy_decisions decisions_for(__u32 ns_inum);
+/*
+ * Pid 1 of `levels` nested new pid namespaces, waiting to be killed; returns
+ * its pid in ours. The processes of the chain die with the test.
+ */
+pid_t spawn_pidns_chain(int levels);
+/*
+ * clone2 from a helper process that first joins the pid namespace of
+ * in_ns_of (0: stay in ours); the child exits at once.
+ */
+int try_clone2_in(pid_t in_ns_of, const pid_t *pids, unsigned int nr,
+		  uint64_t flags);
+/* clone2 / clone3 set_tid choosing pid in our namespace */
+int try_clone2(pid_t pid);
+int try_clone3(pid_t pid);
+/* Write value to a /proc/sys file: the errno of open or write. */
+int try_write(const char *path, const char *value);
+/* The ns_last_pid dance for pid next: write next - 1. */
+int try_ns_last_pid(pid_t next);
+
+#endif /* VMPOLICY_H */
