@@ -9,7 +9,9 @@ packages=(
 	linux-source-6.1                                 # the kernel we patch
 	clang llvm libbpf-dev bpftool pkg-config zlib1g-dev libjson-c-dev
 	qemu-system-x86 busybox-static file              # the test VM
+	criu                                             # restore tests in the VM
 	mandoc python3-ply python3-git                   # man page lint, checkpatch
+	clang-14 libclang-rt-14-dev                      # libFuzzer for tests/fuzz
 )
 
 declare -A installed
