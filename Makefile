@@ -11,6 +11,8 @@ BZIMAGE		:= $(KOBJ)/arch/x86/boot/bzImage
 VMLINUX		:= $(KOBJ)/vmlinux
 VMLINUX_H	:= $(BUILD)/vmlinux.h
 INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
+# ASan+UBSan twins of the loader and the host tests (see "fuzzing and sanitizers")
+ASAN		:= $(BUILD)/asan
 
 KCONFIG_FRAGMENTS := $(wildcard kernel/config/*.config)
 KPATCHES	:= kernel/patches/series $(wildcard kernel/patches/*.patch)
@@ -52,6 +54,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY:
+.SECONDEXPANSION:
 .PHONY: all deps kernel check headers vmlinux.h bpf loader tests initramfs test demo clean
 
 all: kernel tests
@@ -116,8 +119,9 @@ bpf: $(BPF_OBJS)
 
 # --- the pidpolicy loader -----------------------------------------------------
 PIDPOLICY	:= $(BUILD)/loader/pidpolicy
+ASAN_PIDPOLICY	:= $(ASAN)/loader/pidpolicy
 
-$(PIDPOLICY): loader/pidpolicy.c loader/parse.c loader/parse.h loader/monitor.c \
+$(PIDPOLICY) $(ASAN_PIDPOLICY): loader/pidpolicy.c loader/parse.c loader/parse.h loader/monitor.c \
 		loader/monitor.h loader/policyfile.c loader/policyfile.h $(BUILD)/bpf/pidpolicy.skel.h \
 		$(wildcard include/*.h) | $(HDRS)/.installed
 	$(call msg,CC,$@)
@@ -130,18 +134,23 @@ loader: $(PIDPOLICY)
 # --- userspace ----------------------------------------------------------------
 HARNESS_SRC	:= tests/harness.c
 HOST_TESTS	:= $(patsubst tests/host/%.c,$(BUILD)/tests/host/%,$(wildcard tests/host/*_test.c))
-VM_TESTS	:= $(patsubst tests/vm/%.c,$(BUILD)/tests/vm/%,$(wildcard tests/vm/*_test.c))
+ASAN_HOST_TESTS	:= $(patsubst $(BUILD)/%,$(ASAN)/%,$(HOST_TESTS))
+# Both builds of host test $(1): as is and with ASan+UBSan.
+host_test	= $(BUILD)/tests/host/$(1) $(ASAN)/tests/host/$(1)
+# In-VM tests: tests/vm, and tests/criu (criu checkpoint/restore under policy)
+VM_TESTS	:= $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/vm/*_test.c tests/criu/*_test.c))
 # The clone2 ABI tests also run as 32-bit binaries: one struct layout.
 VM_TESTS_32	:= $(patsubst %,%_m32,$(filter %/clone2_test,$(VM_TESTS)))
 
-$(BUILD)/tests/host/%: tests/host/%.c $(HARNESS_SRC) tests/harness.h | $(HDRS)/.installed
+$(HOST_TESTS) $(ASAN_HOST_TESTS): tests/host/$$(@F).c $(HARNESS_SRC) tests/harness.h \
+		| $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -Iloader $(CFLAGS) -o $@ $(filter %.c,$^)
 
 # Host unit tests of the loader's parsers link the parsers themselves.
-$(BUILD)/tests/host/parse_test: loader/parse.c loader/parse.h
-$(BUILD)/tests/host/policyfile_test: loader/policyfile.c loader/policyfile.h loader/parse.c \
+$(call host_test,parse_test): loader/parse.c loader/parse.h
+$(call host_test,policyfile_test): loader/policyfile.c loader/policyfile.h loader/parse.c \
 		loader/parse.h
 
 # In-VM tests share tests/vm/vmtest.c and may embed a BPF skeleton named
@@ -150,13 +159,19 @@ VM_TEST_COMMON	:= $(HARNESS_SRC) tests/vm/vmtest.c tests/harness.h tests/vm/vmte
 		   $(wildcard include/*.h)
 # 64-bit tests also get the pid policy helpers (they need libbpf).
 VM_TEST_COMMON_64 := $(VM_TEST_COMMON) tests/vm/vmpolicy.c tests/vm/vmpolicy.h
-vm_skel = $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(wildcard tests/vm/$(1).bpf.c))
-.SECONDEXPANSION:
-$(BUILD)/tests/vm/%_test: tests/vm/%_test.c $(VM_TEST_COMMON_64) $$(call vm_skel,$$*_test) \
+vm_skel = $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(wildcard tests/$(1).bpf.c))
+$(VM_TESTS): $(BUILD)/tests/%: tests/%.c $(VM_TEST_COMMON_64) $$(call vm_skel,$$*) \
 		| $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/tests/vm $(CFLAGS) -o $@ $(filter %.c,$^) $(LIBBPF_LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) -I$(@D) $(CFLAGS) -o $@ $(filter %.c,$^) $(LIBBPF_LDLIBS)
+
+# The process tree criu_test checkpoints and restores.
+CRIU_TREE	:= $(BUILD)/tests/criu/criu-tree
+$(CRIU_TREE): tests/criu/tree.c
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
 
 $(BUILD)/tests/vm/%_test_m32: tests/vm/%_test.c $(VM_TEST_COMMON) | $(HDRS)/.installed
 	$(call msg,CC-M32,$@)
@@ -190,10 +205,11 @@ $(BUILD)/kselftests/%: $(KSRC)/.patched | $(HDRS)/.installed
 	$(Q)$(CC) -g -std=gnu99 -isystem $(HDRS) -I$(KSELFTEST_DIR) -o $@ \
 		$(wildcard $(KSELFTEST_DIR)/*/$*.c)
 
-tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES) $(KSELFTESTS)
+tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(CRIU_TREE) $(EXAMPLES) $(KSELFTESTS)
 
 # --- the VM image -------------------------------------------------------------
-INITRAMFS_FILES := /usr/sbin/bpftool:/usr/sbin/bpftool \
+INITRAMFS_FILES := /usr/sbin/bpftool:/usr/sbin/bpftool /usr/sbin/criu:/usr/sbin/criu \
+		   $(CRIU_TREE):/tests/criu-tree \
 		   $(PIDPOLICY):/usr/sbin/pidpolicy \
 		   tests/vm/run-tests:/tests/run-tests \
 		   examples/nested-tree.txt:/usr/share/pidpolicy/nested-tree.txt \
@@ -203,7 +219,7 @@ INITRAMFS_FILES := /usr/sbin/bpftool:/usr/sbin/bpftool \
 		   $(foreach e,$(EXAMPLES),$(e):/usr/bin/$(notdir $(e))) \
 		   $(foreach k,$(KSELFTESTS),$(k):/kselftests/$(notdir $(k)))
 
-$(INITRAMFS): $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES) $(KSELFTESTS) $(PIDPOLICY) tests/vm/init \
+$(INITRAMFS): $(VM_TESTS) $(VM_TESTS_32) $(CRIU_TREE) $(EXAMPLES) $(KSELFTESTS) $(PIDPOLICY) tests/vm/init \
 		tests/vm/mkinitramfs tests/vm/run-tests examples/nested-tree.txt examples/demo.sh \
 		examples/restore.policy | deps
 	$(call msg,CPIO,$@)
@@ -212,8 +228,15 @@ $(INITRAMFS): $(VM_TESTS) $(VM_TESTS_32) $(EXAMPLES) $(KSELFTESTS) $(PIDPOLICY) 
 initramfs: $(INITRAMFS)
 
 # --- the two commands of the README -----------------------------------------
+# The VM suite runs in two VMs side by side (a test mostly keeps one vCPU
+# busy): the pid policy tests in one, the rest in the other, about equal
+# in time.
+VM_GROUP_1	:= pidpolicy_test race_test bypass_test asan_loader_test
+VM_GROUP_2	:= $(filter-out $(VM_GROUP_1),$(notdir $(VM_TESTS) $(VM_TESTS_32)))
+
 test: kernel tests initramfs
-	$(Q)tests/run-all $(HOST_TESTS) -- tests/vm/run --timeout 3600 -- /tests/run-tests
+	$(Q)$(SAN_ENV) tests/run-all $(HOST_TESTS) $(ASAN_HOST_TESTS_RUN) \
+		$(foreach g,VM_GROUP_1 VM_GROUP_2,-- tests/vm/run --timeout 3600 -- /tests/run-tests $($(g)))
 
 demo: kernel initramfs
 	$(Q)tests/vm/run -- sh /usr/share/pidpolicy/demo.sh
@@ -283,3 +306,69 @@ uninstall:
 		printf '  %-7s %s\n' KEEP "$(INSTALL_CONF) (remove it by hand if unwanted)"; \
 	fi
 # --- end install --------------------------------------------------------------
+
+# --- bench --------------------------------------------------------------------
+# `make bench`: tests/bench/pidbench in the VM, added for that run only (the
+# image of `make test` stays lean); the table goes to build/bench.txt and the
+# results to build/bench.json. BENCH_ARGS passes options to pidbench, e.g.
+# `make bench BENCH_ARGS="-r 4 -n 10000"` for a quick run.
+BENCH		:= $(BUILD)/bench/pidbench
+
+$(BENCH): tests/bench/pidbench.c include/clone2.h | $(HDRS)/.installed
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+
+.PHONY: bench
+bench: kernel initramfs $(BENCH)
+	$(Q)tests/bench/run $(BENCH) $(BENCH_ARGS)
+# --- end bench ----------------------------------------------------------------
+
+# --- fuzzing and sanitizers -----------------------------------------------------
+# libFuzzer targets of the loader's parsers (tests/fuzz/NAME_fuzz.c, corpus in
+# tests/fuzz/corpus/NAME, dictionary tests/fuzz/NAME.dict) built into
+# build/fuzz/NAME with ASan+UBSan. What the parsers would ask of the machine
+# (namespace and cgroup paths, pid_max) tests/fuzz/fuzz.c fakes through
+# FUZZ_WRAP. `make test` runs each for 20 s (tests/host/fuzz_test.c);
+# `make fuzz FUZZ_SECONDS=N` for longer, with a random seed (FUZZ_SEED=0).
+FUZZ_CC		:= clang-14
+FUZZ_CFLAGS	:= -g -O1 -std=gnu11 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+		   -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_WRAP	:= -Wl,--wrap=open,--wrap=stat,--wrap=statfs,--wrap=pidns_pid_max
+FUZZERS		:= $(patsubst tests/fuzz/%_fuzz.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*_fuzz.c))
+FUZZ_SECONDS	?= 300
+FUZZ_SEED	?= 0
+
+$(BUILD)/fuzz/%: tests/fuzz/%_fuzz.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h loader/parse.c \
+		loader/parse.h loader/policyfile.c loader/policyfile.h $(wildcard include/*.h) \
+		| $(HDRS)/.installed
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) -Iloader -Itests/fuzz $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) \
+		$(FUZZ_WRAP)
+
+.PHONY: fuzz
+fuzz: $(FUZZERS) $(BUILD)/tests/host/fuzz_test
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) \
+		HARNESS_TIMEOUT=$$(($(FUZZ_SECONDS) + 120)) $(BUILD)/tests/host/fuzz_test
+
+# The loader and every host test are also built with ASan+UBSan into
+# $(ASAN), by their own rules (ASAN_PIDPOLICY, ASAN_HOST_TESTS and
+# host_test above); `make test` runs the sanitized host tests as suites of
+# their own, and tests/vm/asan_loader_test.c runs the sanitized loader in
+# the VM as /usr/sbin/pidpolicy-asan. The twins of fuzz_test (its fuzzers
+# are sanitized already) and vm_runner_test (VM boots; its own code is
+# harness_sh() calls) are built but not run.
+SAN_FLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+$(ASAN)/%: private CFLAGS += $(SAN_FLAGS)
+ASAN_HOST_TESTS_RUN := $(filter-out %/fuzz_test %/vm_runner_test,$(ASAN_HOST_TESTS))
+# harness_test checks that a test storing through NULL is reported as killed
+# by SIGSEGV: UBSan must not check that store, nor ASan catch the signal.
+$(ASAN)/tests/host/harness_test: private CFLAGS += -fno-sanitize=null
+SAN_ENV		:= ASAN_OPTIONS=handle_segv=0 UBSAN_OPTIONS=print_stacktrace=1
+
+tests: $(FUZZERS) $(ASAN_PIDPOLICY) $(ASAN_HOST_TESTS)
+
+INITRAMFS_FILES	+= $(ASAN_PIDPOLICY):/usr/sbin/pidpolicy-asan
+$(INITRAMFS): $(ASAN_PIDPOLICY)
+# --- end fuzzing and sanitizers -------------------------------------------------
