@@ -157,3 +157,101 @@ int try_ns_last_pid(pid_t next)
 	snprintf(buf, sizeof(buf), "%d", next - 1);
 	return try_write("/proc/sys/kernel/ns_last_pid", buf);
 }
+
+void policy_from_file(const char *path)
+{
+	if (access(PIN("pid_choose_link"), F_OK))
+		fresh_policy();
+	POLICY_OK("apply %s 2>&1", path);
+}
+
+pid_t pick_free_pids(int n)
+{
+	pid_t first = pick_free_pid(), p;
+	int i;
+
+	for (i = 1; i < n; i++) {
+		p = pick_free_pid();
+		if (p != first + i) {
+			first = p;
+			i = 0;
+		}
+	}
+	return first;
+}
+
+static int is_policy_prog(__u32 id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id), ours = 0;
+
+	if (fd < 0)
+		return 0;	/* gone meanwhile */
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		ours = !strcmp(info.name, "pid_choose") ||
+		       !strcmp(info.name, "alloc_pid_exit") ||
+		       !strcmp(info.name, "free_pid_entry");
+	close(fd);
+	return ours;
+}
+
+void count_policy_objects(int *progs, int *links)
+{
+	__u32 id = 0;
+
+	*progs = 0;
+	while (!bpf_prog_get_next_id(id, &id))
+		*progs += is_policy_prog(id);
+	*links = 0;
+	id = 0;
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd = bpf_link_get_fd_by_id(id);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+			*links += is_policy_prog(info.prog_id);
+		close(fd);
+	}
+}
+
+__s64 chosen_live(__u32 ns_inum)
+{
+	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
+	struct pidpolicy_chosen val = {};
+	int fd = bpf_obj_get(PIN("chosen_live"));
+
+	ASSERT_GE(fd, 0);
+	bpf_map_lookup_elem(fd, &key, &val);
+	close(fd);
+	return val.live;
+}
+
+pid_t spawn_chosen(pid_t pid)
+{
+	pid_t child = clone2_fork(&pid, 1, 0);
+
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	return child;
+}
+
+void kill_and_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	wait_exit(pid);
+}
+
+void write_policy_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ASSERT_TRUE(f != NULL);
+	ASSERT_GE(fputs(text, f), 0);
+	ASSERT_EQ(fclose(f), 0);
+}

@@ -55,4 +55,25 @@ int try_write(const char *path, const char *value);
 /* The ns_last_pid dance for pid next: write next - 1. */
 int try_ns_last_pid(pid_t next);
 
+/*
+ * The policy loaded (only if it is not: a load takes about 15 s in the VM)
+ * and replaced whole by the policy file at path.
+ */
+void policy_from_file(const char *path);
+/* n consecutive pids free in the initial pid namespace: the first. */
+pid_t pick_free_pids(int n);
+/*
+ * The policy's programs (pid_choose, alloc_pid_exit, free_pid_entry) that
+ * are loaded, and the links that attach one of them, system-wide.
+ */
+void count_policy_objects(int *progs, int *links);
+
+/* Live chosen-pid processes of a namespace, as the policy counts them. */
+__s64 chosen_live(__u32 ns_inum);
+/* A child with a chosen pid (in our namespace) that lives until killed. */
+pid_t spawn_chosen(pid_t pid);
+void kill_and_reap(pid_t pid);
+/* Write text to the file at path (a policy file, say). */
+void write_policy_file(const char *path, const char *text);
+
 #endif /* VMPOLICY_H */
