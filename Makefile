@@ -236,7 +236,7 @@ VM_GROUP_2	:= $(filter-out $(VM_GROUP_1),$(notdir $(VM_TESTS) $(VM_TESTS_32)))
 
 test: kernel tests initramfs
 	$(Q)$(SAN_ENV) tests/run-all $(HOST_TESTS) $(ASAN_HOST_TESTS_RUN) \
-		$(foreach g,VM_GROUP_1 VM_GROUP_2,-- tests/vm/run --timeout 3600 -- /tests/run-tests $($(g)))
+		$(foreach g,VM_GROUP_1 VM_GROUP_2,--vm tests/vm/run --timeout 3600 -- /tests/run-tests $($(g)))
 
 demo: kernel initramfs
 	$(Q)tests/vm/run -- sh /usr/share/pidpolicy/demo.sh
