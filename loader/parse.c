@@ -33,24 +33,34 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	if (errlen)
+		one_line(err);
 	return -1;
+}
+
+void err_msg(const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	one_line(msg);
+	fprintf(stderr, "pidpolicy: %s\n", msg);
+}
+
+void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
 }
 
 /*
  * Decimal digits s[0..len) as a number no larger than max: 0, -EINVAL when
  * empty or not all digits (no sign, no spaces), -ERANGE when above max.
  */
-void err_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("pidpolicy: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
 static int parse_decimal(const char *s, size_t len, __u64 max, __u64 *v)
 {
 	__u64 x = 0;

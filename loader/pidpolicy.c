@@ -561,6 +561,56 @@ static int check_bpf_fs(void)
 
 /* ---- load / unload ----------------------------------------------------- */
 
+/*
+ * Open and lock the pin directory (made first if create), as the edits do:
+ * two loads at once would each attach and pin a set of programs over the
+ * other's. An unload we waited for may have removed it: then start over.
+ * The locked fd, or -1 with errno set.
+ */
+static int lock_pin_dir(bool create)
+{
+	struct stat locked, now;
+	int fd;
+
+	for (;;) {
+		if (create && mkdir(PIDPOLICY_PIN_DIR, 0700) && errno != EEXIST)
+			return -1;
+		fd = open(PIDPOLICY_PIN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && create)
+			continue;
+		if (fd < 0)
+			return -1;
+		if (flock(fd, LOCK_EX) || fstat(fd, &locked)) {
+			close(fd);
+			return -1;
+		}
+		if (!lstat(PIDPOLICY_PIN_DIR, &now) && now.st_dev == locked.st_dev &&
+		    now.st_ino == locked.st_ino)
+			return fd;
+		close(fd);
+		if (!create) {
+			errno = ENOENT;
+			return -1;
+		}
+	}
+}
+
+/*
+ * The bpffs root is often world-writable (1777, as a plain mount makes it):
+ * whoever made the pin directory could remove our pins, the hook's link
+ * among them, which detaches the policy. It must be root's alone.
+ */
+static int check_pin_dir(int dir)
+{
+	struct stat st;
+
+	if (!fstat(dir, &st) && st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		return 0;
+	err_msg("%s is not a directory only root can write to: remove it, then load",
+		PIDPOLICY_PIN_DIR);
+	return EXIT_RUNTIME;
+}
+
 static int set_pin_paths(struct pidpolicy_bpf *skel)
 {
 	char path[PATH_MAX];
@@ -601,10 +651,33 @@ static int pin_prog_and_link(struct bpf_program *prog, struct bpf_link *link)
 	return 0;
 }
 
+/*
+ * The skeleton would attach the hook first: a pid it charged while
+ * alloc_pid_exit or free_pid_entry is not yet attached would never be
+ * given back, and count against the namespace's limit for good.
+ */
+static int attach_counting_first(struct pidpolicy_bpf *skel)
+{
+	struct bpf_program *progs[] = {
+		skel->progs.free_pid_entry, skel->progs.alloc_pid_exit, skel->progs.pid_choose,
+	};
+	struct bpf_link **links[] = {
+		&skel->links.free_pid_entry, &skel->links.alloc_pid_exit, &skel->links.pid_choose,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		*links[i] = bpf_program__attach(progs[i]);
+		if (!*links[i])
+			return -errno;
+	}
+	return 0;
+}
+
 static int cmd_load(const struct env *env, const struct pins *pins)
 {
 	struct pidpolicy_bpf *skel = NULL;
-	int err;
+	int err, dir;
 
 	(void)env;
 	(void)pins;
@@ -618,9 +691,19 @@ static int cmd_load(const struct env *env, const struct pins *pins)
 	err = check_bpf_fs();
 	if (err)
 		return err;
-	if (mkdir(PIDPOLICY_PIN_DIR, 0700) && errno != EEXIST) {
+	dir = lock_pin_dir(true);
+	if (dir < 0 && (errno == ELOOP || errno == ENOTDIR))
+		return check_pin_dir(dir);	/* a symlink or a file */
+	if (dir < 0) {
 		err_msg("failed to create %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
 		return EXIT_RUNTIME;
+	}
+	err = check_pin_dir(dir);
+	if (err)
+		goto cleanup;
+	if (is_loaded()) {	/* by the load we waited for */
+		printf("pidpolicy: already loaded\n");
+		goto cleanup;
 	}
 
 	skel = pidpolicy_bpf__open();
@@ -643,7 +726,7 @@ static int cmd_load(const struct env *env, const struct pins *pins)
 		err = EXIT_RUNTIME;
 		goto cleanup;
 	}
-	err = pidpolicy_bpf__attach(skel);
+	err = attach_counting_first(skel);
 	if (err) {
 		err_msg("failed to attach lsm program: %s", strerror(-err));
 		err = EXIT_RUNTIME;
@@ -663,6 +746,7 @@ static int cmd_load(const struct env *env, const struct pins *pins)
 
 cleanup:
 	pidpolicy_bpf__destroy(skel);
+	close(dir);	/* drops the lock */
 	return err;
 }
 
@@ -671,22 +755,26 @@ static int cmd_unload(const struct env *env, const struct pins *pins)
 	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *dir;
-	int err = 0;
+	int err = 0, fd;
 
 	(void)env;
 	(void)pins;
-	/* the link pin holds the only reference: removing it detaches */
-	if (unlink(LINK_PIN) && errno != ENOENT) {
-		err_msg("failed to remove %s: %s", LINK_PIN, strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	dir = opendir(PIDPOLICY_PIN_DIR);
-	if (!dir && errno == ENOENT) {
+	fd = lock_pin_dir(false);
+	if (fd < 0 && errno == ENOENT) {
 		err_msg("not loaded");
 		return EXIT_RUNTIME;
 	}
+	dir = fd < 0 ? NULL : fdopendir(fd);
 	if (!dir) {
 		err_msg("failed to open %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_RUNTIME;
+	}
+	/* the link pin holds the only reference: removing it detaches */
+	if (unlink(LINK_PIN) && errno != ENOENT) {
+		err_msg("failed to remove %s: %s", LINK_PIN, strerror(errno));
+		closedir(dir);
 		return EXIT_RUNTIME;
 	}
 	while ((de = readdir(dir))) {
@@ -698,11 +786,11 @@ static int cmd_unload(const struct env *env, const struct pins *pins)
 			err = EXIT_RUNTIME;
 		}
 	}
-	closedir(dir);
 	if (!err && rmdir(PIDPOLICY_PIN_DIR)) {
 		err_msg("failed to remove %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
 		err = EXIT_RUNTIME;
 	}
+	closedir(dir);	/* drops the lock, once the directory is gone */
 	return err;
 }
 
@@ -1803,13 +1891,13 @@ static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 
 static int usage_error(const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
-	fputs("pidpolicy: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputs(" (see 'pidpolicy --help')\n", stderr);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	err_msg("%s (see 'pidpolicy --help')", msg);
 	return EXIT_USAGE;
 }
 

@@ -728,6 +728,8 @@ int policy_parse_stream(FILE *f, const char *name, struct policy *out,
 	memset(&ps.p, 0, sizeof(ps.p));
 	ret = 0;
 out:
+	if (ret && errlen)
+		one_line(err);	/* it quotes the file's name and tokens */
 	policy_free(&ps.p);
 	free(ps.mode_lines);
 	free(ps.limit_lines);
@@ -746,6 +748,8 @@ int policy_parse_file(const char *path, struct policy *out, char *err,
 		memset(out, 0, sizeof(*out));
 		snprintf(err, errlen, "%s: cannot open: %s (give the path of a policy file, such as one `pidpolicy dump` wrote)",
 			 path, strerror(errno));
+		if (errlen)
+			one_line(err);
 		return -1;
 	}
 	ret = policy_parse_stream(f, path, out, err, errlen);
