@@ -264,7 +264,7 @@ static pid_t start_monitor(void)
 		       WORK "/monitor.json", (char *)NULL);
 		_exit(127);
 	}
-	usleep(800 * 1000);	/* until its ring buffer reader is up */
+	sleep(2);	/* until its ring buffer reader is up */
 	return mon;
 }
 
