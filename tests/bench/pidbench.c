@@ -10,12 +10,19 @@
  * operation of its batches with their spread (quartiles, extremes); a ratio
  * is the ratio of two medians of the same run.
  *
- * Policy states (not loaded, mode off, 1 rule, N rules, ...) are global and
- * cannot coexist. They are visited in a serpentine order, A..F then F..A,
- * so that every state's mean position in time is the same and a linear
- * drift of the machine's speed cancels out of their ratios; the N-rule
- * state, whose apply takes minutes here, comes last in the first pass and
- * first in the second, so it is entered once.
+ * Policy states are global and cannot coexist. Not loaded, mode off and 1
+ * rule are switched in a fraction of a second (the pinned programs detached
+ * and attached again, the default mode set) and alternate every round like
+ * cases. States that take long to set up (N rules: `pidpolicy apply` takes
+ * about a minute here) are visited in a serpentine order, A..D then D..A,
+ * so that each state's mean position in time is the same and a linear
+ * drift cancels out; the N-rule state, last in the first pass and first in
+ * the second, is entered once. Between those states a case is compared per
+ * fork in the same round, whose BPF work does not depend on the rules.
+ *
+ * The instructions executed are what `make bench` measures by default
+ * (qemu -icount, see tests/bench/run): the host is shared, and its load
+ * makes wall-clock batches vary by about 10%.
  *
  * Output: progress lines, then the table between "pidbench table" marker
  * lines and the results as JSON between "pidbench json" marker lines, which
