@@ -81,6 +81,15 @@ FIXTURE(fx_errno, 0)
 	ASSERT_ERRNO(close(-1), EPERM);
 }
 
+/* The only reference to the block goes: a leak for LeakSanitizer. */
+FIXTURE(fx_leak, 0)
+{
+	char *volatile p = malloc(4096);
+
+	p[0] = 1;
+	p = NULL;
+}
+
 /* ---- helpers */
 
 static char out[16384];
@@ -223,6 +232,20 @@ TEST(crash)
 	EXPECT_EQ(count_line("FAIL fx_crash"), 1);
 	EXPECT_EQ(count_line("ok fx_pass"), 1);
 	EXPECT_STREQ(last_line(), "1 passed, 1 failed");
+}
+
+/* Built with ASan, a test that leaks fails; built without, it passes. */
+TEST(leak)
+{
+#ifdef __SANITIZE_ADDRESS__
+	ASSERT_EQ(RUN(NULL, "fx_leak", "fx_pass"), 1);
+	EXPECT_EQ(count_line("FAIL fx_leak"), 1);
+	EXPECT_NE(strstr(out, "LeakSanitizer: the test leaked"), NULL);
+	EXPECT_STREQ(last_line(), "1 passed, 1 failed");
+#else
+	ASSERT_EQ(RUN(NULL, "fx_leak", "fx_pass"), 0);
+	EXPECT_STREQ(last_line(), "2 passed, 0 failed");
+#endif
 }
 
 TEST(timeout)
