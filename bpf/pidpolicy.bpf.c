@@ -31,11 +31,14 @@ struct {
 	__type(value, struct pidpolicy_rule);
 } rules SEC(".maps");
 
-/* Which pids each rule allows, as bitmaps of PIDPOLICY_CHUNK_PIDS pids. */
+/*
+ * Which pids each rule allows, as bitmaps of PIDPOLICY_CHUNK_PIDS pids.
+ * Sized like `rules`: a hash map allocates all its buckets when created.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1048576);
+	__uint(max_entries, 262144);
 	__type(key, struct pidpolicy_chunk_key);
 	__type(value, struct pidpolicy_chunk);
 } rule_pids SEC(".maps");
@@ -78,7 +81,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1048576);
+	__uint(max_entries, 262144);
 	__type(key, __u64);
 	__type(value, struct pidpolicy_charges);
 } charged SEC(".maps");

@@ -667,6 +667,12 @@ static void setup(int *nbefore, pid_t *before, int policy_checks, int held)
 	write_policies(sh->base);
 }
 
+/* On one CPU the racers would only interleave by preemption. */
+TEST(the_racers_have_two_cpus)
+{
+	ASSERT_GE(sysconf(_SC_NPROCESSORS_ONLN), 2);
+}
+
 /* ---- (1) the policy swapped and namespaces torn down under 8 racers ---- */
 
 /* Swap for this long, at least 4 times: an apply takes about 1 s under the racers. */
