@@ -477,27 +477,87 @@ const char *mode_name(__u32 mode)
 
 /* ---- pid_max of a namespace --------------------------------------------- */
 
-/* A /proc/[pid]/ns/pid of a process in namespace inum, or -ESRCH. */
-static int find_pidns_path(__u32 inum, char *path, size_t len)
+/* A pid namespace with a process in it, as a walk of /proc found it. */
+struct pidns_proc {
+	__u32 inum;
+	pid_t pid;
+	bool read;		/* pidns_pid_max() was asked, and said: */
+	int err;
+	__u32 pid_max;
+};
+
+/* The walk shared between pidns_cache_begin() and pidns_cache_end(). */
+static struct {
+	bool on, walked;
+	struct pidns_proc *v;
+	size_t n;
+} cache;
+
+static int cmp_pidns_proc(const void *a, const void *b)
 {
+	const struct pidns_proc *x = a, *y = b;
+
+	return x->inum < y->inum ? -1 : x->inum > y->inum;
+}
+
+/* The pid namespaces of /proc's processes, one process each, by inode. */
+static int walk_proc(struct pidns_proc **out, size_t *n)
+{
+	struct pidns_proc *v = NULL, *tmp;
+	size_t cap = 0, i, j;
 	struct dirent *de;
+	char path[64];
 	struct stat st;
 	DIR *dir = opendir("/proc");
-	int ret = -ESRCH;
 
 	if (!dir)
 		return -errno;
+	*n = 0;
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
 			continue;
-		snprintf(path, len, "/proc/%s/ns/pid", de->d_name);
-		if (!stat(path, &st) && st.st_ino == inum) {
-			ret = 0;
-			break;
+		snprintf(path, sizeof(path), "/proc/%.16s/ns/pid", de->d_name);
+		if (stat(path, &st))
+			continue;	/* gone meanwhile */
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			tmp = realloc(v, cap * sizeof(*v));
+			if (!tmp) {
+				free(v);
+				closedir(dir);
+				return -ENOMEM;
+			}
+			v = tmp;
 		}
+		v[*n] = (struct pidns_proc){ .inum = (__u32)st.st_ino, .pid = atoi(de->d_name) };
+		(*n)++;
 	}
 	closedir(dir);
-	return ret;
+	qsort(v, *n, sizeof(*v), cmp_pidns_proc);
+	for (i = 0, j = 0; i < *n; i++)
+		if (!j || v[j - 1].inum != v[i].inum)
+			v[j++] = v[i];
+	*n = j;
+	*out = v;
+	return 0;
+}
+
+static struct pidns_proc *find_pidns(struct pidns_proc *v, size_t n, __u32 inum)
+{
+	struct pidns_proc key = { .inum = inum };
+
+	return n ? bsearch(&key, v, n, sizeof(*v), cmp_pidns_proc) : NULL;
+}
+
+void pidns_cache_begin(void)
+{
+	cache.on = true;
+}
+
+void pidns_cache_end(void)
+{
+	free(cache.v);
+	memset(&cache, 0, sizeof(cache));
 }
 
 /* kernel.pid_max as the calling process sees it: its pid namespace's. */
@@ -580,21 +640,12 @@ static int pid_max_in_ns(const char *path, __u32 *pid_max)
 	return ret;
 }
 
-int pidns_pid_max(__u32 inum, const char *path, __u32 *pid_max)
+/* pidns_pid_max() of the namespace at path. */
+static int pid_max_at(const char *path, __u32 *pid_max)
 {
-	char found[512];
 	__u32 ns_max, own;
-	int err;
+	int err = pid_max_in_ns(path, &ns_max);
 
-	*pid_max = PIDPOLICY_PID_LIMIT;
-	if (inum == PIDPOLICY_NS_ANY)
-		return 0;
-	if (!path) {
-		if (find_pidns_path(inum, found, sizeof(found)))
-			return 0;	/* no process: only the limit is known */
-		path = found;
-	}
-	err = pid_max_in_ns(path, &ns_max);
 	if (err)
 		return err;
 	/*
@@ -605,4 +656,40 @@ int pidns_pid_max(__u32 inum, const char *path, __u32 *pid_max)
 		ns_max = own;
 	*pid_max = ns_max;
 	return 0;
+}
+
+int pidns_pid_max(__u32 inum, const char *path, __u32 *pid_max)
+{
+	struct pidns_proc *walk = NULL, *p = NULL;
+	size_t n = 0;
+	char found[64];
+	int err;
+
+	*pid_max = PIDPOLICY_PID_LIMIT;
+	if (inum == PIDPOLICY_NS_ANY)
+		return 0;
+	if (cache.on) {
+		if (!cache.walked)
+			cache.walked = !walk_proc(&cache.v, &cache.n);
+		p = find_pidns(cache.v, cache.n, inum);
+		if (p && p->read) {
+			*pid_max = p->pid_max;
+			return p->err;
+		}
+	} else if (!path && !walk_proc(&walk, &n)) {
+		p = find_pidns(walk, n, inum);
+	}
+	if (!path) {
+		if (!p) {
+			free(walk);
+			return 0;	/* no process: only the limit is known */
+		}
+		snprintf(found, sizeof(found), "/proc/%d/ns/pid", (int)p->pid);
+		path = found;
+	}
+	free(walk);
+	err = pid_max_at(path, pid_max);
+	if (cache.on && p)
+		*p = (struct pidns_proc){ p->inum, p->pid, true, err, *pid_max };
+	return err;
 }

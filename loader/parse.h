@@ -99,4 +99,12 @@ const char *mode_name(__u32 mode);
  */
 int pidns_pid_max(__u32 inum, const char *path, __u32 *pid_max);
 
+/*
+ * Between these two, pidns_pid_max() walks /proc once, not at every call
+ * without a path, and reads each namespace's pid_max once: for callers that
+ * ask about many namespaces, like a policy file naming thousands of them.
+ */
+void pidns_cache_begin(void);
+void pidns_cache_end(void);
+
 #endif /* PIDPOLICY_PARSE_H */

@@ -20,12 +20,6 @@
 
 #define MAX_TOKENS	16
 
-/* pid_max of a namespace, read once per parse. */
-struct pid_max_ent {
-	__u32 ns_inum;
-	__u32 pid_max;
-};
-
 struct parser {
 	const char *name;
 	unsigned long line;
@@ -35,8 +29,6 @@ struct parser {
 	size_t cap_rules, cap_modes, cap_limits, cap_mode_lines, cap_limit_lines;
 	unsigned long *mode_lines;	/* line of p.modes[i] */
 	unsigned long *limit_lines;	/* line of p.limits[i] */
-	struct pid_max_ent *pid_max;
-	size_t nr_pid_max, cap_pid_max;
 	/* the tokens of the current line */
 	char *tok[MAX_TOKENS];
 	size_t ntok;
@@ -468,31 +460,17 @@ static int parse_ns_at(struct parser *ps, size_t i, const char *syntax,
 	return 0;
 }
 
-/* pid_max bounding the pids of namespace inum (read once per namespace). */
-static int ns_pid_max(struct parser *ps, __u32 inum, const char *path,
-		      __u32 *pid_max)
+/*
+ * pid_max bounding the pids of namespace inum; an unreadable one leaves only
+ * the kernel's limit to check. Read once per parse (pidns_cache_begin()).
+ */
+static __u32 ns_pid_max(__u32 inum, const char *path)
 {
-	size_t i;
+	__u32 pid_max;
 
-	if (inum == PIDPOLICY_NS_ANY) {
-		*pid_max = PIDPOLICY_PID_LIMIT;
-		return 0;
-	}
-	for (i = 0; i < ps->nr_pid_max; i++) {
-		if (ps->pid_max[i].ns_inum == inum) {
-			*pid_max = ps->pid_max[i].pid_max;
-			return 0;
-		}
-	}
-	/* an unreadable pid_max leaves only the kernel's limit to check */
-	if (pidns_pid_max(inum, path, pid_max))
-		*pid_max = PIDPOLICY_PID_LIMIT;
-	if (GROW(ps->pid_max, ps->cap_pid_max, ps->nr_pid_max))
-		return perr(ps, "out of memory");
-	ps->pid_max[ps->nr_pid_max].ns_inum = inum;
-	ps->pid_max[ps->nr_pid_max].pid_max = *pid_max;
-	ps->nr_pid_max++;
-	return 0;
+	if (pidns_pid_max(inum, path, &pid_max))
+		pid_max = PIDPOLICY_PID_LIMIT;
+	return pid_max;
 }
 
 static int stmt_mode(struct parser *ps)
@@ -595,8 +573,7 @@ static int stmt_allow(struct parser *ps)
 	if (t[strlen(t) - 1] == ',' && tok(ps, at + 2))
 		return perr(ps, "pids '%s' end at a space: write them without spaces, like 300-999,1000",
 			    t);
-	if (ns_pid_max(ps, rule.key.ns_inum, path, &pid_max))
-		return -1;
+	pid_max = ns_pid_max(rule.key.ns_inum, path);
 	if (parse_ranges(t, pid_max, &rule.ranges, &rule.nr_ranges, msg,
 			 sizeof(msg)))
 		return perr_parse(ps, msg);
@@ -708,6 +685,7 @@ int policy_parse_stream(FILE *f, const char *name, struct policy *out,
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
+	pidns_cache_begin();
 	errno = 0;
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		ps.line++;
@@ -733,7 +711,7 @@ out:
 	policy_free(&ps.p);
 	free(ps.mode_lines);
 	free(ps.limit_lines);
-	free(ps.pid_max);
+	pidns_cache_end();
 	free(line);
 	return ret;
 }

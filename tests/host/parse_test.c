@@ -404,3 +404,51 @@ TEST(pid_max_of_child_namespace)
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 }
+
+/*
+ * Within pidns_cache_begin/end, a namespace's pid_max is read once: it is
+ * still known after its last process is gone. Outside, it is not.
+ */
+TEST(pid_max_cache_reads_each_namespace_once)
+{
+	char buf[32];
+	int ready[2];
+	__u32 pid_max = 0, inum;
+	struct stat st;
+	pid_t child;
+
+	if (geteuid())
+		SKIP("unshare(CLONE_NEWPID) needs root");
+	ASSERT_EQ(pipe(ready), 0);
+	ASSERT_EQ(unshare(CLONE_NEWPID), 0);
+	child = fork();	/* init of the new namespace */
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		close(ready[0]);
+		close(ready[1]);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	ASSERT_EQ(read(ready[0], buf, 1), 0);
+	snprintf(buf, sizeof(buf), "/proc/%d/ns/pid", child);
+	ASSERT_EQ(stat(buf, &st), 0);
+	inum = (__u32)st.st_ino;
+	ASSERT_GT(harness_read_file("/proc/sys/kernel/pid_max", buf, sizeof(buf)), 0);
+
+	pidns_cache_begin();
+	EXPECT_EQ(pidns_pid_max(inum, NULL, &pid_max), 0);
+	EXPECT_EQ(pid_max, (__u32)atoi(buf));
+	/* not in the walk: no process, only the limit */
+	EXPECT_EQ(pidns_pid_max(1, NULL, &pid_max), 0);
+	EXPECT_EQ(pid_max, (__u32)PIDPOLICY_PID_LIMIT);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	pid_max = 0;
+	EXPECT_EQ(pidns_pid_max(inum, NULL, &pid_max), 0);
+	EXPECT_EQ(pid_max, (__u32)atoi(buf));
+	pidns_cache_end();
+
+	EXPECT_EQ(pidns_pid_max(inum, NULL, &pid_max), 0);
+	EXPECT_EQ(pid_max, (__u32)PIDPOLICY_PID_LIMIT);
+}
