@@ -429,7 +429,7 @@ static void check_policy_unchanged(const char *dump_before)
 	printf("  policy (dump), %d pins and their object ids unchanged; still enforced\n", n);
 }
 
-/* The next test reuses the loaded policy: a load takes about 15 s. */
+/* The next test reuses the loaded policy: a load takes about 8 s. */
 static void cleanup_policy(int unload)
 {
 	int i;

@@ -70,7 +70,7 @@
  * in microseconds, the others copy the caller (20-200 ms each).
  */
 #define DEFAULT_CALLS	100000
-#define MAX_SWITCHES	100	/* an apply costs ~1 s in the VM, a load ~15 s */
+#define MAX_SWITCHES	100	/* an apply costs ~1 s in the VM, a load ~8 s */
 #define BATCH		64	/* calls per command to a worker */
 #define NHOLD		2	/* long-lived children per worker */
 #define POOL		256	/* chosen pids come from a window this wide, */
@@ -2883,7 +2883,7 @@ TEST_TIMEOUT(clone2_fuzz, 600)
 	/*
 	 * Epochs of a few thousand calls, each under a policy of its own. The
 	 * first runs without one; so does one more, unloading the policy
-	 * under live charged children (loading costs ~15 s in the VM).
+	 * under live charged children (loading costs ~8 s in the VM).
 	 */
 #define EPOCH_LEN() (1 + (epoch_env ? epoch_env / 2 + below(r, epoch_env) : \
 			  4000 + below(r, 4000)))

@@ -708,14 +708,14 @@ TEST_TIMEOUT(racing_clone2_never_gets_a_pid_the_policy_denies, 300)
 	expect_no_new_nested(before, nbefore);
 	expect_pool_free();
 	EXPECT_EQ(kernel_reports(), reports);
-	/* still loaded, for the next test: a load takes about 15 s */
+	/* still loaded, for the next test: a load takes about 8 s */
 }
 
 /* ---- (2) pidpolicy commands under heavy clone2 traffic ------------------ */
 
 /*
  * Rounds of unload+load under traffic (RACE_LOAD_CYCLES, default 1): a
- * load takes about 15 s in the VM, twice that under traffic.
+ * load takes about 8 s in the VM, twice that under traffic.
  */
 static int env_count(const char *name, int dflt)
 {
