@@ -369,19 +369,22 @@ TEST(pid_max_of_own_namespace)
 	ASSERT_EQ(pid_max, (__u32)PIDPOLICY_PID_LIMIT);
 }
 
-TEST(pid_max_of_child_namespace)
+/*
+ * Unshares our children's pid namespace and starts its init, which waits to
+ * be killed; path gets the namespace's file, *inum its inode.
+ */
+static pid_t start_child_namespace(char *path, size_t len, __u32 *inum)
 {
-	char path[64], buf[32];
 	int ready[2];
-	__u32 pid_max = 0;
 	struct stat st;
+	char c;
 	pid_t child;
 
 	if (geteuid())
 		SKIP("unshare(CLONE_NEWPID) and setns() need root");
 	ASSERT_EQ(pipe(ready), 0);
 	ASSERT_EQ(unshare(CLONE_NEWPID), 0);
-	child = fork();	/* init of the new namespace */
+	child = fork();
 	ASSERT_GE(child, 0);
 	if (child == 0) {
 		close(ready[0]);
@@ -390,16 +393,27 @@ TEST(pid_max_of_child_namespace)
 		_exit(0);
 	}
 	close(ready[1]);
-	ASSERT_EQ(read(ready[0], buf, 1), 0);
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", child);
+	ASSERT_EQ(read(ready[0], &c, 1), 0);
+	close(ready[0]);
+	snprintf(path, len, "/proc/%d/ns/pid", child);
 	ASSERT_EQ(stat(path, &st), 0);
+	*inum = (__u32)st.st_ino;
+	return child;
+}
+
+TEST(pid_max_of_child_namespace)
+{
+	char path[64], buf[32];
+	__u32 pid_max = 0, inum;
+	pid_t child = start_child_namespace(path, sizeof(path), &inum);
+
 	ASSERT_GT(harness_read_file("/proc/sys/kernel/pid_max", buf, sizeof(buf)), 0);
 	/* its own, or ours if lower (a new namespace starts with its parent's
 	 * on our kernel, with PID_MAX_LIMIT on Linux 6.14+) */
-	EXPECT_EQ(pidns_pid_max((__u32)st.st_ino, path, &pid_max), 0);
+	EXPECT_EQ(pidns_pid_max(inum, path, &pid_max), 0);
 	EXPECT_EQ(pid_max, (__u32)atoi(buf));
 	pid_max = 0;
-	EXPECT_EQ(pidns_pid_max((__u32)st.st_ino, NULL, &pid_max), 0);
+	EXPECT_EQ(pidns_pid_max(inum, NULL, &pid_max), 0);
 	EXPECT_EQ(pid_max, (__u32)atoi(buf));
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
@@ -411,31 +425,11 @@ TEST(pid_max_of_child_namespace)
  */
 TEST(pid_max_cache_reads_each_namespace_once)
 {
-	char buf[32];
-	int ready[2];
+	char path[64], buf[32];
 	__u32 pid_max = 0, inum;
-	struct stat st;
-	pid_t child;
+	pid_t child = start_child_namespace(path, sizeof(path), &inum);
 
-	if (geteuid())
-		SKIP("unshare(CLONE_NEWPID) needs root");
-	ASSERT_EQ(pipe(ready), 0);
-	ASSERT_EQ(unshare(CLONE_NEWPID), 0);
-	child = fork();	/* init of the new namespace */
-	ASSERT_GE(child, 0);
-	if (child == 0) {
-		close(ready[0]);
-		close(ready[1]);
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	ASSERT_EQ(read(ready[0], buf, 1), 0);
-	snprintf(buf, sizeof(buf), "/proc/%d/ns/pid", child);
-	ASSERT_EQ(stat(buf, &st), 0);
-	inum = (__u32)st.st_ino;
 	ASSERT_GT(harness_read_file("/proc/sys/kernel/pid_max", buf, sizeof(buf)), 0);
-
 	pidns_cache_begin();
 	EXPECT_EQ(pidns_pid_max(inum, NULL, &pid_max), 0);
 	EXPECT_EQ(pid_max, (__u32)atoi(buf));
