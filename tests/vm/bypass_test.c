@@ -611,25 +611,6 @@ TEST_TIMEOUT(unprivileged_user_gets_around_nothing, 120)
 
 /* ---- actor 2: root of its own user and pid namespaces ---------------------- */
 
-/* clone3 with set_tid {inner, outer}: 0 or the errno. */
-static int try_clone3_2(pid_t inner, pid_t outer)
-{
-	pid_t set_tid[2] = { inner, outer };
-	struct clone_args args = {
-		.exit_signal = SIGCHLD,
-		.set_tid = (uintptr_t)set_tid,
-		.set_tid_size = 2,
-	};
-	pid_t child = syscall(__NR_clone3, &args, sizeof(args));
-
-	if (child == 0)
-		_exit(0);
-	if (child < 0)
-		return errno;
-	wait_exit(child);
-	return 0;
-}
-
 /* Runs in a process of the new pid namespace: its ns_last_pid and pid_max. */
 static void inside_attempts(const char *me)
 {
@@ -688,7 +669,7 @@ static void userns_root_attempts(int report_fd, int go_fd)
 	errno_row(me, "clone2 {initial ns: allowed pid, own: kernel's}", EPERM,
 		  try_clone2_in(0, pids, 2, 0));
 	errno_row(me, "clone3 set_tid {own: allowed, initial: allowed}", EPERM,
-		  try_clone3_2(allowed + 4, allowed + 4));
+		  try_clone3_tids((pid_t[]){ allowed + 4, allowed + 4 }, 2));
 	errno_row(me, "write ns_last_pid of the initial pid ns", EPERM,
 		  try_ns_last_pid(allowed + 4));
 	errno_row(me, "write pid_max of the initial pid ns", EPERM,
@@ -709,47 +690,70 @@ static void userns_root_attempts(int report_fd, int go_fd)
 	ASSERT_EQ(wait_exit(init), 0);
 }
 
+/*
+ * An actor of a user namespace test: fn(to_test, from_test) in a child,
+ * which first reports its pid namespace's inode and waits for a byte on
+ * from_test. Returns the child; *inum gets the inode and *base the
+ * namespace's decisions before the actor went on (a dead namespace's
+ * counters may live on under a reused inode).
+ */
+struct actor {
+	pid_t pid;
+	int to_test, from_test;		/* our ends */
+	__u32 inum;
+	struct pidpolicy_decisions base;
+};
+
+static void start_actor(struct actor *a, void (*fn)(int to_test, int from_test))
+{
+	int to_test[2], from_test[2];
+	char c = 0;
+
+	ASSERT_EQ(pipe(to_test), 0);
+	ASSERT_EQ(pipe(from_test), 0);
+	a->pid = fork();
+	ASSERT_GE(a->pid, 0);
+	if (a->pid == 0) {
+		close(to_test[0]);
+		close(from_test[1]);
+		fn(to_test[1], from_test[0]);
+		_exit(0);
+	}
+	close(to_test[1]);
+	close(from_test[0]);
+	a->to_test = to_test[0];
+	a->from_test = from_test[1];
+	ASSERT_EQ(read(a->to_test, &a->inum, sizeof(a->inum)), (ssize_t)sizeof(a->inum));
+	a->base = decisions_for(a->inum);
+	ASSERT_EQ(write(a->from_test, &c, 1), 1);
+}
+
 TEST_TIMEOUT(user_namespace_root_gets_around_nothing, 120)
 {
-	__u32 init_ns = ns_inum_of(0), inum = 0;
-	struct pidpolicy_decisions before, after, own_before, own;
-	char dump[8192], got[64], c = 0;
-	int pid_max = get_pid_max(), fds[2], go[2];
-	pid_t actor;
+	__u32 init_ns = ns_inum_of(0);
+	struct pidpolicy_decisions before, after, own;
+	char dump[8192], got[64];
+	int pid_max = get_pid_max();
+	struct actor a;
 
 	setup_policy(dump, sizeof(dump));
 	before = decisions_for(init_ns);
 	header("attempt");
-	ASSERT_EQ(pipe(fds), 0);
-	ASSERT_EQ(pipe(go), 0);
-	actor = fork();
-	ASSERT_GE(actor, 0);
-	if (actor == 0) {
-		close(fds[0]);
-		close(go[1]);
-		userns_root_attempts(fds[1], go[0]);
-		_exit(0);
-	}
-	close(fds[1]);
-	close(go[0]);
-	ASSERT_EQ(read(fds[0], &inum, sizeof(inum)), (ssize_t)sizeof(inum));
-	/* a dead namespace's counters may live on under a reused inode */
-	own_before = decisions_for(inum);
-	ASSERT_EQ(write(go[1], &c, 1), 1);
-	close(fds[0]);
-	close(go[1]);
-	ASSERT_EQ(wait_exit(actor), 0);
+	start_actor(&a, userns_root_attempts);
+	close(a.to_test);
+	close(a.from_test);
+	ASSERT_EQ(wait_exit(a.pid), 0);
 
 	/*
 	 * Exactly its four own-level choices reached the policy, and were
 	 * denied: uid 0 in a user namespace is not uid 0 to the policy.
 	 * The initial namespace's levels never got past the kernel.
 	 */
-	own = decisions_for(inum);
+	own = decisions_for(a.inum);
 	snprintf(got, sizeof(got), "%llu/%llu/%llu",
-		 (unsigned long long)(own.allowed - own_before.allowed),
-		 (unsigned long long)(own.denied - own_before.denied),
-		 (unsigned long long)(own.audited - own_before.audited));
+		 (unsigned long long)(own.allowed - a.base.allowed),
+		 (unsigned long long)(own.denied - a.base.denied),
+		 (unsigned long long)(own.audited - a.base.audited));
 	row("usernsroot", "decisions in its pid ns (allowed/denied/audited)", "0/4/0", got);
 	after = decisions_for(init_ns);
 	snprintf(got, sizeof(got), "+%llu",
@@ -830,7 +834,7 @@ static void governed_actor(int to_test, int from_test)
 	pids[0] = allowed;
 	pids[1] = 302;
 	ASSERT_EQ(try_clone2_in(0, pids, 2, 0), EPERM);
-	ASSERT_EQ(try_clone3_2(302, allowed), EPERM);
+	ASSERT_EQ(try_clone3_tids((pid_t[]){ 302, allowed }, 2), EPERM);
 	step(to_test, from_test);
 
 	/* 3: the test set this namespace's mode to off */
@@ -852,33 +856,18 @@ static void expect_decisions(__u32 inum, const struct pidpolicy_decisions *base,
 
 TEST_TIMEOUT(user_namespace_root_is_governed_by_the_policy, 120)
 {
-	int to_test[2], from_test[2];
-	struct pidpolicy_decisions init_before, base;
+	struct pidpolicy_decisions init_before;
 	__u32 init_ns = ns_inum_of(0), inum;
 	char dump[8192], out[1024], c = 0;
-	pid_t actor;
+	struct actor a;
 
 	setup_policy(dump, sizeof(dump));
 	init_before = decisions_for(init_ns);
-	ASSERT_EQ(pipe(to_test), 0);
-	ASSERT_EQ(pipe(from_test), 0);
-	actor = fork();
-	ASSERT_GE(actor, 0);
-	if (actor == 0) {
-		close(to_test[0]);
-		close(from_test[1]);
-		governed_actor(to_test[1], from_test[0]);
-		_exit(0);
-	}
-	close(to_test[1]);
-	close(from_test[0]);
-	ASSERT_EQ(read(to_test[0], &inum, sizeof(inum)), (ssize_t)sizeof(inum));
-	/* a dead namespace's counters may live on under a reused inode */
-	base = decisions_for(inum);
-	ASSERT_EQ(write(from_test[1], &c, 1), 1);
+	start_actor(&a, governed_actor);
+	inum = a.inum;
 
-	ASSERT_EQ(read(to_test[0], &c, 1), 1);
-	expect_decisions(inum, &base, 0, 1);
+	ASSERT_EQ(read(a.to_test, &c, 1), 1);
+	expect_decisions(inum, &a.base, 0, 1);
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy explain --ns %u --uid 65534 --pid %d",
 			     inum, allowed), 0);
 	ASSERT_TRUE(strstr(out, "verdict:   deny") != NULL);
@@ -886,24 +875,24 @@ TEST_TIMEOUT(user_namespace_root_is_governed_by_the_policy, 120)
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy explain --ns %u --uid 65534 --pid 300",
 			     inum), 0);
 	ASSERT_TRUE(strstr(out, "verdict:   allow") != NULL);
-	ASSERT_EQ(write(from_test[1], &c, 1), 1);
+	ASSERT_EQ(write(a.from_test, &c, 1), 1);
 
 	/*
 	 * 300, ns_last_pid's next 301 and the inner 302 twice allowed;
 	 * 310, the uid 0 pid and ns_last_pid's next 310 denied; the outer
 	 * levels of the last two never reached the policy.
 	 */
-	ASSERT_EQ(read(to_test[0], &c, 1), 1);
-	expect_decisions(inum, &base, 4, 4);
+	ASSERT_EQ(read(a.to_test, &c, 1), 1);
+	expect_decisions(inum, &a.base, 4, 4);
 	POLICY_OK("mode --ns %u off", inum);
-	ASSERT_EQ(write(from_test[1], &c, 1), 1);
+	ASSERT_EQ(write(a.from_test, &c, 1), 1);
 
-	ASSERT_EQ(wait_exit(actor), 0);
-	expect_decisions(inum, &base, 5, 4);
+	ASSERT_EQ(wait_exit(a.pid), 0);
+	expect_decisions(inum, &a.base, 5, 4);
 	ASSERT_EQ(decisions_for(init_ns).allowed, init_before.allowed);
 	ASSERT_EQ(decisions_for(init_ns).denied, init_before.denied);
-	close(to_test[0]);
-	close(from_test[1]);
+	close(a.to_test);
+	close(a.from_test);
 	cleanup_policy(1);	/* the last test: unloaded, as we found it */
 }
 

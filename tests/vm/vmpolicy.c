@@ -123,10 +123,15 @@ int try_clone2(pid_t pid)
 
 int try_clone3(pid_t pid)
 {
+	return try_clone3_tids(&pid, 1);
+}
+
+int try_clone3_tids(const pid_t *set_tid, size_t n)
+{
 	struct clone_args args = {
 		.exit_signal = SIGCHLD,
-		.set_tid = (uintptr_t)&pid,
-		.set_tid_size = 1,
+		.set_tid = (uintptr_t)set_tid,
+		.set_tid_size = n,
 	};
 	pid_t child = syscall(__NR_clone3, &args, sizeof(args));
 

@@ -50,6 +50,8 @@ int try_clone2_in(pid_t in_ns_of, const pid_t *pids, unsigned int nr,
 /* clone2 / clone3 set_tid choosing pid in our namespace */
 int try_clone2(pid_t pid);
 int try_clone3(pid_t pid);
+/* clone3 with set_tid[0..n), innermost namespace first */
+int try_clone3_tids(const pid_t *set_tid, size_t n);
 /* Write value to a /proc/sys file: the errno of open or write. */
 int try_write(const char *path, const char *value);
 /* The ns_last_pid dance for pid next: write next - 1. */
