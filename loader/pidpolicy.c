@@ -198,23 +198,9 @@ static void json_print(struct json_object *o)
 
 /* ---- map helpers --------------------------------------------------------- */
 
-static int cmp_rule_key(const struct pidpolicy_rule_key *a,
-			const struct pidpolicy_rule_key *b)
-{
-	if (a->gen != b->gen)
-		return a->gen < b->gen ? -1 : 1;
-	if (a->ns_inum != b->ns_inum)
-		return a->ns_inum < b->ns_inum ? -1 : 1;
-	if (a->caller_kind != b->caller_kind)
-		return a->caller_kind < b->caller_kind ? -1 : 1;
-	if (a->caller_id != b->caller_id)
-		return a->caller_id < b->caller_id ? -1 : 1;
-	return 0;
-}
-
 static int cmp_rule_key_qsort(const void *a, const void *b)
 {
-	return cmp_rule_key(a, b);
+	return policy_rule_key_cmp(a, b);
 }
 
 static int cmp_ns_key(const void *a, const void *b)
@@ -396,7 +382,7 @@ struct chunk_entry {
 static int cmp_chunk_entry(const void *a, const void *b)
 {
 	const struct chunk_entry *x = a, *y = b;
-	int c = cmp_rule_key(&x->key.rule, &y->key.rule);
+	int c = policy_rule_key_cmp(&x->key.rule, &y->key.rule);
 
 	if (c)
 		return c;
@@ -427,7 +413,7 @@ static int read_chunks(const struct pins *pins,
 	}
 	*n = 0;
 	for (i = 0; i < nkeys; i++) {
-		if (rule ? cmp_rule_key(&keys[i].rule, rule) != 0 :
+		if (rule ? policy_rule_key_cmp(&keys[i].rule, rule) != 0 :
 			   keys[i].rule.gen != pins->gen)
 			continue;
 		e[*n].key = keys[i];
@@ -1555,10 +1541,10 @@ static int read_rules(const struct pins *pins, bool filter_ns, __u32 ns_inum,
 	*n = 0;
 	for (i = 0; i < nkeys && !err; i++) {
 		/* chunks and keys are in the same order */
-		while (ci < nc && cmp_rule_key(&c[ci].key.rule, &keys[i]) < 0)
+		while (ci < nc && policy_rule_key_cmp(&c[ci].key.rule, &keys[i]) < 0)
 			ci++;
 		start = ci;
-		while (ci < nc && !cmp_rule_key(&c[ci].key.rule, &keys[i]))
+		while (ci < nc && !policy_rule_key_cmp(&c[ci].key.rule, &keys[i]))
 			ci++;
 		if (filter_ns && keys[i].ns_inum != ns_inum)
 			continue;

@@ -141,9 +141,11 @@ static void ranges_canon(struct pid_range *r, size_t *n)
 
 /* ---- canonical order ------------------------------------------------------ */
 
-static int cmp_key(const struct pidpolicy_rule_key *x,
-		   const struct pidpolicy_rule_key *y)
+int policy_rule_key_cmp(const struct pidpolicy_rule_key *x,
+			const struct pidpolicy_rule_key *y)
 {
+	if (x->gen != y->gen)
+		return x->gen < y->gen ? -1 : 1;
 	if (x->ns_inum != y->ns_inum)
 		return x->ns_inum < y->ns_inum ? -1 : 1;
 	if (x->caller_kind != y->caller_kind)
@@ -155,7 +157,7 @@ static int cmp_key(const struct pidpolicy_rule_key *x,
 
 static int cmp_rule(const void *a, const void *b)
 {
-	return cmp_key(&((const struct policy_rule *)a)->key,
+	return policy_rule_key_cmp(&((const struct policy_rule *)a)->key,
 		       &((const struct policy_rule *)b)->key);
 }
 
@@ -204,7 +206,7 @@ int policy_canonicalize(struct policy *p)
 		struct policy_rule *dst = &p->rules[out], *src = &p->rules[i];
 		struct pid_range *r;
 
-		if (cmp_key(&dst->key, &src->key)) {
+		if (policy_rule_key_cmp(&dst->key, &src->key)) {
 			p->rules[++out] = *src;
 			continue;
 		}
@@ -302,7 +304,7 @@ int policy_equal(const struct policy *a, const struct policy *b)
 	for (i = 0; i < ca.nr_rules; i++) {
 		const struct policy_rule *x = &ca.rules[i], *y = &cb.rules[i];
 
-		if (cmp_key(&x->key, &y->key) || x->nr_ranges != y->nr_ranges ||
+		if (policy_rule_key_cmp(&x->key, &y->key) || x->nr_ranges != y->nr_ranges ||
 		    (x->nr_ranges && memcmp(x->ranges, y->ranges,
 					    x->nr_ranges * sizeof(*x->ranges))))
 			goto out;

@@ -125,6 +125,10 @@ int policy_write(FILE *f, const struct policy *p);
  */
 int policy_canonicalize(struct policy *p);
 
+/* Order of rule keys: generation, namespace, caller kind, caller id. */
+int policy_rule_key_cmp(const struct pidpolicy_rule_key *x,
+			const struct pidpolicy_rule_key *y);
+
 /* Free what p holds and leave it empty. */
 void policy_free(struct policy *p);
 

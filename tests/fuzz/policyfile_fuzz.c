@@ -49,18 +49,6 @@ static char *write_text(const struct policy *p)
 	return buf;
 }
 
-static int cmp_key(const struct pidpolicy_rule_key *x,
-		   const struct pidpolicy_rule_key *y)
-{
-	if (x->ns_inum != y->ns_inum)
-		return x->ns_inum < y->ns_inum ? -1 : 1;
-	if (x->caller_kind != y->caller_kind)
-		return x->caller_kind < y->caller_kind ? -1 : 1;
-	if (x->caller_id != y->caller_id)
-		return x->caller_id < y->caller_id ? -1 : 1;
-	return 0;
-}
-
 /* What policyfile.h promises of a parsed policy. */
 static void check_canonical(const struct policy *p)
 {
@@ -79,7 +67,7 @@ static void check_canonical(const struct policy *p)
 		const struct policy_rule *r = &p->rules[i];
 		__u32 pid_max = fuzz_pid_max(r->key.ns_inum);
 
-		FUZZ_CHECK(i == 0 || cmp_key(&p->rules[i - 1].key, &r->key) < 0);
+		FUZZ_CHECK(i == 0 || policy_rule_key_cmp(&p->rules[i - 1].key, &r->key) < 0);
 		FUZZ_CHECK(r->key.gen == 0 && r->key.reserved == 0);
 		switch (r->key.caller_kind) {
 		case PIDPOLICY_CALLER_ANY:
