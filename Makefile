@@ -241,6 +241,12 @@ test: kernel tests initramfs
 demo: kernel initramfs
 	$(Q)tests/vm/run -- sh /usr/share/pidpolicy/demo.sh
 
+# The README's commands on a fresh debootstrap'd bookworm root, from a clone
+# of HEAD: proves that they install all they need (scripts/fresh-check).
+.PHONY: fresh-check
+fresh-check:
+	$(Q)scripts/fresh-check
+
 clean:
 	rm -rf $(BUILD)
 

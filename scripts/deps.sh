@@ -3,15 +3,21 @@
 # quick when everything is present; `apt-get update` only when not.
 set -euo pipefail
 
+# Everything the build, the tests, `make demo`, `make bench` and `make install`
+# run beyond a debootstrap --variant=minbase root (`make fresh-check` proves
+# it). Extra package names given as arguments are installed too.
 packages=(
 	make gcc gcc-multilib libc6-dev bc flex bison cpio xz-utils gzip perl
 	libelf-dev libssl-dev dwarves ccache sparse      # kernel build, checks
+	git rsync                                        # kernel tree, headers_install
 	linux-source-6.1                                 # the kernel we patch
 	clang llvm libbpf-dev bpftool pkg-config zlib1g-dev libjson-c-dev
 	qemu-system-x86 busybox-static file              # the test VM
 	criu                                             # restore tests in the VM
 	mandoc python3-ply python3-git                   # man page lint, checkpatch
 	clang-14 libclang-rt-14-dev                      # libFuzzer for tests/fuzz
+	systemd                                          # systemd-analyze verify of the unit
+	"$@"
 )
 
 declare -A installed
