@@ -32,16 +32,15 @@ show bpftool map dump pinned /sys/fs/bpf/pidpolicy/rules
 step "Restoring the nested tree under a policy file, with the monitor watching"
 show cat /usr/share/pidpolicy/restore.policy
 show pidpolicy apply /usr/share/pidpolicy/restore.policy
-pidpolicy monitor >/tmp/monitor.log &
+pidpolicy monitor >/tmp/monitor.log 2>/tmp/monitor.err &
 monitor=$!
-sleep 1
+until grep -q 'Hit Ctrl-C' /tmp/monitor.err; do kill -0 $monitor && sleep 0.1 || break; done
 show restore-tree /usr/share/pidpolicy/nested-tree.txt
 
 step "The same restore with at most 4 live chosen pids per namespace"
 show pidpolicy limit --ns any --max-chosen 4
 show restore-tree /usr/share/pidpolicy/nested-tree.txt || true
-sleep 1
-kill -INT $monitor
+kill -INT $monitor	# it prints what is queued, then exits
 wait $monitor
 
 step "What pidpolicy monitor reported"

@@ -330,6 +330,7 @@ int monitor_events(bool json, bool all)
 	int events_fd = -1, config_fd = -1, err, ret = 1;
 	__u64 lost_seen, lease = 0, current;
 	long long now, renewed = 0;
+	bool ready = false;
 
 	if (open_map(EVENTS_PIN, BPF_MAP_TYPE_RINGBUF, 0, 0, &events_fd) ||
 	    open_map(CONFIG_PIN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64),
@@ -358,6 +359,11 @@ int monitor_events(bool json, bool all)
 			if (config_set(config_fd, PIDPOLICY_CONFIG_EVENTS_ALL_UNTIL, lease))
 				goto out;
 			renewed = now;
+		}
+		/* As libbpf-tools do; scripts wait for it (stdout may be JSON). */
+		if (!ready) {
+			fprintf(stderr, "Tracing pid choices... Hit Ctrl-C to end.\n");
+			ready = true;
 		}
 		/* Follow clock steps and suspends in the printed times. */
 		m.wall_offset = wall_offset();

@@ -196,12 +196,30 @@ int harness_sh(char *out, size_t size, const char *fmt, ...)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static unsigned int default_timeout(void)
+/* A positive integer from the environment, or dflt. */
+static unsigned int env_uint(const char *name, unsigned int dflt)
 {
-	const char *s = getenv("HARNESS_TIMEOUT");
+	const char *s = getenv(name);
 	long v = s ? strtol(s, NULL, 10) : 0;
 
-	return v > 0 ? (unsigned int)v : 60;
+	return v > 0 && v < 100000 ? (unsigned int)v : dflt;
+}
+
+/* A busy or slow host gets room (tests/vm/run sets it for its guests). */
+unsigned int harness_timeout_scale(void)
+{
+	return env_uint("HARNESS_TIMEOUT_SCALE", 1);
+}
+
+/*
+ * A test's budget is what it needs on a quiet host, times the scale.
+ * HARNESS_TIMEOUT replaces the default budget of 60 s.
+ */
+static unsigned int test_timeout(const struct harness_test *t)
+{
+	unsigned int budget = t->timeout ? t->timeout : env_uint("HARNESS_TIMEOUT", 60);
+
+	return budget * harness_timeout_scale();
 }
 
 /*
@@ -239,7 +257,7 @@ enum outcome { PASS, FAIL, SKIPPED };
 
 static enum outcome run_test(const struct harness_test *t)
 {
-	unsigned int timeout = t->timeout ? t->timeout : default_timeout();
+	unsigned int timeout = test_timeout(t);
 	int status = 0, timed_out;
 	pid_t pid;
 

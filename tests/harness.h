@@ -38,6 +38,11 @@ void harness_errno_fail(const char *file, int line, int fatal,
 void harness_skip(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 const char *harness_errno_name(int err);
+/*
+ * HARNESS_TIMEOUT_SCALE (default 1): every test's budget is multiplied by
+ * it, and so must be any deadline a test sets itself.
+ */
+unsigned int harness_timeout_scale(void);
 /* Read up to size-1 bytes of path into buf, NUL-terminated; bytes or -1. */
 ssize_t harness_read_file(const char *path, char *buf, size_t size);
 /*

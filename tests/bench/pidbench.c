@@ -1336,9 +1336,11 @@ int main(int argc, char **argv)
 	fprintf(tab, "pidbench: Linux %s, %ld CPU online, clocksource %s; batches of %d ops; "
 		"N = %d\n", uts.release, sysconf(_SC_NPROCESSORS_ONLN), clocksource, opt.batch,
 		opt.nrules);
+	host_value("accel", label, sizeof(label));
 	fprintf(tab, "times: %s\n", !strcmp(buf, "icount") ?
 		"qemu -icount: the guest's clock counts 1 ns per instruction executed" :
-		!strcmp(buf, "real") ? "wall clock" : "wall clock (?)");
+		!strcmp(label, "kvm") ? "wall clock, under KVM" :
+		!strcmp(buf, "real") ? "wall clock, under TCG" : "wall clock (?)");
 	if (!clock_ok)
 		fprintf(tab, "warning: the clocksource is not tsc: times may be off\n");
 

@@ -117,7 +117,7 @@ static void wait_counting_past(const unsigned long *floor)
 {
 	int tries, i, behind;
 
-	for (tries = 0; tries < 200; tries++) {
+	for (tries = 0; tries < 200 * (int)harness_timeout_scale(); tries++) {
 		behind = 0;
 		for (i = 0; i < NR_TREE; i++)
 			behind += read_count(COUNTS, names[i]) <= floor[i];
@@ -252,20 +252,10 @@ static void restore_and_check(void)
 }
 
 /* Run `pidpolicy monitor --json --all` into WORK/monitor.json until stopped. */
-static pid_t start_monitor(void)
+static pid_t watch_decisions(void)
 {
-	pid_t mon;
-
 	ensure_checkpoint();	/* not while it watches */
-	mon = fork();
-	ASSERT_GE(mon, 0);
-	if (mon == 0) {
-		execlp("sh", "sh", "-c", "exec pidpolicy monitor --json --all > "
-		       WORK "/monitor.json", (char *)NULL);
-		_exit(127);
-	}
-	sleep(2);	/* until its ring buffer reader is up */
-	return mon;
+	return start_monitor("--json --all", WORK "/monitor.json");
 }
 
 /*
@@ -278,8 +268,7 @@ static __u32 monitored_ns(pid_t mon, const char *verdict, const char *reason, pi
 	__u32 inum = 0;
 	int found = 0;
 
-	usleep(500 * 1000);	/* let the last events reach it */
-	kill(mon, SIGINT);
+	kill(mon, SIGINT);	/* it drains the ring buffer first */
 	ASSERT_EQ(wait_exit(mon), 0);
 	ASSERT_GT(harness_read_file(WORK "/monitor.json", events, sizeof(events)), 0);
 	snprintf(decision, sizeof(decision), "\"verdict\":\"%s\",\"reason\":\"%s\"",
@@ -330,7 +319,7 @@ TEST_TIMEOUT(criu_restore_succeeds_when_policy_allows_exactly_its_pids, 300)
 	fresh_policy();
 	POLICY_OK("allow --ns any --uid 0 --pids 2-4");
 	POLICY_OK("mode --default enforce");
-	mon = start_monitor();
+	mon = watch_decisions();
 	restore_and_check();
 	/* three chosen pids, all allowed: an allow event each, in one namespace */
 	ns = monitored_ns(mon, "allow", "rule", 4);
@@ -347,7 +336,7 @@ TEST_TIMEOUT(criu_restore_fails_cleanly_when_policy_leaves_out_a_pid, 300)
 	fresh_policy();
 	POLICY_OK("allow --ns any --uid 0 --pids 2-3");
 	POLICY_OK("mode --default enforce");
-	mon = start_monitor();
+	mon = watch_decisions();
 	ASSERT_NE(criu_restore(&root), 0);
 	ASSERT_EQ(root, 0);
 	/* criu names the refused clone3 */
@@ -365,7 +354,7 @@ TEST_TIMEOUT(criu_restore_in_audit_mode_succeeds_and_records_the_denial, 300)
 	fresh_policy();
 	POLICY_OK("allow --ns any --uid 0 --pids 2-3");
 	POLICY_OK("mode --default audit");
-	mon = start_monitor();
+	mon = watch_decisions();
 	restore_and_check();
 	ns = monitored_ns(mon, "audit-only", "range", 4);
 	ASSERT_EQ(decisions_for(ns).audited, 1ULL);
@@ -382,7 +371,7 @@ TEST_TIMEOUT(criu_restore_over_quota_fails_with_a_quota_event, 300)
 	POLICY_OK("allow --ns any --uid 0 --pids 2-4");
 	POLICY_OK("limit --ns any --max-chosen 2");
 	POLICY_OK("mode --default enforce");
-	mon = start_monitor();
+	mon = watch_decisions();
 	ASSERT_NE(criu_restore(&root), 0);
 	ASSERT_EQ(root, 0);
 	ASSERT_TRUE(strstr(out, "Operation not permitted") != NULL);

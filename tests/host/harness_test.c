@@ -107,8 +107,11 @@ static void dump_output(void)
 	}
 }
 
-/* Runs this binary in fixture mode with argv args; returns exit status. */
-static int run_fixtures(const char *timeout, const char *const *args)
+/*
+ * Runs this binary in fixture mode with argv args, HARNESS_TIMEOUT and
+ * HARNESS_TIMEOUT_SCALE set as given (NULL: unset); returns exit status.
+ */
+static int run_fixtures(const char *timeout, const char *scale, const char *const *args)
 {
 	char *argv[16] = { "harness_test" };
 	size_t len = 0;
@@ -132,6 +135,10 @@ static int run_fixtures(const char *timeout, const char *const *args)
 			setenv("HARNESS_TIMEOUT", timeout, 1);
 		else
 			unsetenv("HARNESS_TIMEOUT");
+		if (scale)
+			setenv("HARNESS_TIMEOUT_SCALE", scale, 1);
+		else
+			unsetenv("HARNESS_TIMEOUT_SCALE");
 		execv("/proc/self/exe", argv);
 		_exit(127);
 	}
@@ -179,7 +186,8 @@ static const char *last_line(void)
 	return buf;
 }
 
-#define RUN(timeout, ...) run_fixtures(timeout, (const char *const[]){ __VA_ARGS__, NULL })
+#define RUN(timeout, ...) run_fixtures(timeout, NULL, (const char *const[]){ __VA_ARGS__, NULL })
+#define RUN_SCALED(scale, ...) run_fixtures(NULL, scale, (const char *const[]){ __VA_ARGS__, NULL })
 
 /* ---- the real tests */
 
@@ -265,6 +273,18 @@ TEST(per_test_timeout)
 	ASSERT_EQ(RUN(NULL, "fx_own_timeout"), 1);
 	EXPECT_EQ(count_line("fx_own_timeout: timed out after 1 s"), 1);
 	EXPECT_EQ(count_line("FAIL fx_own_timeout"), 1);
+}
+
+/* A busy host scales every budget, a test's own and the default. */
+TEST(timeout_scale_gives_a_busy_host_room)
+{
+	ASSERT_EQ(RUN_SCALED("3", "fx_own_timeout"), 1);
+	EXPECT_EQ(count_line("fx_own_timeout: timed out after 3 s"), 1);
+	ASSERT_EQ(run_fixtures("1", "2", (const char *const[]){ "fx_sleep", NULL }), 1);
+	EXPECT_EQ(count_line("fx_sleep: timed out after 2 s"), 1);
+	/* nonsense is ignored, not read as 0 */
+	ASSERT_EQ(RUN_SCALED("fast", "fx_own_timeout"), 1);
+	EXPECT_EQ(count_line("fx_own_timeout: timed out after 1 s"), 1);
 }
 
 TEST(errno_names)

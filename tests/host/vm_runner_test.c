@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tests/vm/run keeps its contract: COMMAND's exit status, failure on a
- * kernel panic or a timeout, --add, usage errors. Each case boots the VM,
+ * kernel panic or a timeout, --add, usage errors, and an accelerator that
+ * works (KVM only where a guest boots on it). Each case boots the VM,
  * so this runs from the top of the repository after `make kernel initramfs`.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "harness.h"
 
@@ -54,4 +57,121 @@ TEST_TIMEOUT(pidpolicy_load_without_bpf_lsm_names_the_fix, 300)
 		      "sh -c 'pidpolicy load; echo status=$?' 2>&1"), 0);
 	ASSERT_TRUE(strstr(out, "status=1") != NULL);
 	ASSERT_TRUE(strstr(out, "lsm=") != NULL);
+}
+
+/*
+ * The accelerator is chosen by trying it. A fake /dev/kvm (a plain file)
+ * and a fake qemu-system-x86_64 first in PATH stand for the KVM hosts the
+ * runner must survive; the fake logs every KVM start to kvm-starts and
+ * hands TCG starts to the real qemu.
+ */
+static char fake[] = "/tmp/vm-runner-kvm.XXXXXX";
+
+/* kvm: what the fake does when asked for KVM (a shell command). */
+static void fake_kvm_host(const char *kvm)
+{
+	char path[128];
+	FILE *f;
+
+	ASSERT_TRUE(mkdtemp(fake) != NULL);
+	snprintf(path, sizeof(path), "%s/kvm", fake);
+	ASSERT_TRUE((f = fopen(path, "w")) != NULL);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/qemu-system-x86_64", fake);
+	ASSERT_TRUE((f = fopen(path, "w")) != NULL);
+	fprintf(f, "#!/bin/bash\n"
+		"real=$(PATH=${PATH#%s:} command -v qemu-system-x86_64)\n"
+		"[[ \" $* \" == *' -accel kvm '* ]] || exec \"$real\" \"$@\"\n"
+		"echo \"$*\" >>%s/kvm-starts\n"
+		"%s\n", fake, fake, kvm);
+	fclose(f);
+	ASSERT_EQ(chmod(path, 0755), 0);
+}
+
+/* Run the runner on the fake host; returns its exit status. */
+#define RUN_ON_FAKE_HOST(env, cmd)						\
+	harness_sh(out, sizeof(out), "PATH=%s:$PATH VM_KVM_DEVICE=%s/kvm "	\
+		   "VM_ACCEL_CACHE=%s/cache %s tests/vm/run %s 2>&1",		\
+		   fake, fake, fake, env, cmd)
+
+static int kvm_starts(void)
+{
+	return harness_sh(NULL, 0, "exit $(cat %s/kvm-starts 2>/dev/null | wc -l)", fake);
+}
+
+/* Only a passing test cleans up: a failing one leaves its fake host to look at. */
+static void remove_fake_host(void)
+{
+	harness_sh(NULL, 0, "rm -rf %s", fake);
+}
+
+#define QEMU_MSR_ABORT								\
+	"echo 'qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69' >&2\n" \
+	"echo 'qemu-system-x86_64: ../target/i386/kvm/kvm.c:3133: kvm_buf_set_msrs: " \
+	"Assertion `ret == cpu->kvm_msr_buf->nmsrs` failed.' >&2\n"		\
+	"kill -ABRT $$"
+
+TEST_TIMEOUT(kvm_on_which_qemu_aborts_falls_back_to_tcg_once_probed, 600)
+{
+	fake_kvm_host(QEMU_MSR_ABORT);
+	ASSERT_EQ(RUN_ON_FAKE_HOST("", "-- sh -c 'exit 3'"), 3);
+	ASSERT_TRUE(strstr(out, "vm: KVM unusable here (qemu: failed to set MSR 0x10a to 0x69), "
+			   "using TCG") != NULL);
+	/* both CPU models were tried, then the verdict was kept */
+	ASSERT_EQ(kvm_starts(), 2);
+	ASSERT_EQ(RUN_ON_FAKE_HOST("", "-- true"), 0);
+	ASSERT_TRUE(strstr(out, "KVM unusable here") != NULL);
+	ASSERT_EQ(kvm_starts(), 2);
+	ASSERT_EQ(RUN_ON_FAKE_HOST("", "--accel"), 0);
+	ASSERT_STREQ(out, "vm: KVM unusable here (qemu: failed to set MSR 0x10a to 0x69), "
+		     "using TCG\ntcg\n");
+	remove_fake_host();
+}
+
+TEST_TIMEOUT(kvm_guest_that_never_boots_falls_back_to_tcg, 600)
+{
+	fake_kvm_host("exec sleep 1000");
+	ASSERT_EQ(RUN_ON_FAKE_HOST("VM_KVM_PROBE_TIMEOUT=3", "-- true"), 0);
+	ASSERT_TRUE(strstr(out, "vm: KVM unusable here (a KVM guest did not boot within 3 s), "
+			   "using TCG") != NULL);
+	remove_fake_host();
+}
+
+TEST_TIMEOUT(forcing_kvm_where_it_does_not_work_names_the_cause, 600)
+{
+	fake_kvm_host(QEMU_MSR_ABORT);
+	ASSERT_EQ(RUN_ON_FAKE_HOST("VM_ACCEL=kvm", "-- true"), 125);
+	ASSERT_TRUE(strstr(out, "vm: VM_ACCEL=kvm, but KVM is unusable here "
+			   "(qemu: failed to set MSR 0x10a to 0x69)") != NULL);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "VM_ACCEL=kvm VM_KVM_DEVICE=/nonexistent "
+			     "tests/vm/run -- true 2>&1"), 125);
+	ASSERT_TRUE(strstr(out, "KVM is unusable here (no /nonexistent)") != NULL);
+	remove_fake_host();
+}
+
+TEST_TIMEOUT(forcing_tcg_never_tries_kvm, 300)
+{
+	fake_kvm_host(QEMU_MSR_ABORT);
+	ASSERT_EQ(RUN_ON_FAKE_HOST("VM_ACCEL=tcg", "-- true"), 0);
+	ASSERT_EQ(kvm_starts(), 0);
+	ASSERT_TRUE(strstr(out, "KVM unusable") == NULL);
+	ASSERT_EQ(RUN_ON_FAKE_HOST("VM_ACCEL=fast", "-- true"), 2);
+	ASSERT_TRUE(strstr(out, "VM_ACCEL must be auto, kvm or tcg") != NULL);
+	remove_fake_host();
+}
+
+/* A healthy KVM (played by TCG) is used, with the first CPU model that boots. */
+TEST_TIMEOUT(working_kvm_is_used_with_cpu_host, 600)
+{
+	fake_kvm_host("args=(\"$@\"); for i in \"${!args[@]}\"; do case ${args[i]} in\n"
+		      "kvm) args[i]=tcg;; host,*) args[i]=max,la57=off;; esac; done\n"
+		      "exec \"$real\" \"${args[@]}\"");
+	ASSERT_EQ(RUN_ON_FAKE_HOST("", "-- sh -c 'exit 7'"), 7);
+	ASSERT_TRUE(strstr(out, "KVM unusable") == NULL);
+	ASSERT_EQ(RUN_ON_FAKE_HOST("", "--accel"), 0);
+	ASSERT_STREQ(out, "kvm host,la57=off\n");
+	/* the probe, then the command itself */
+	ASSERT_EQ(kvm_starts(), 2);
+	ASSERT_EQ(harness_sh(NULL, 0, "grep -q -- '-cpu host,la57=off' %s/kvm-starts", fake), 0);
+	remove_fake_host();
 }

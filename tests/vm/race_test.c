@@ -529,7 +529,7 @@ static int wait_policy_objects(int want_progs, int want_links)
 {
 	int progs, links, ms;
 
-	for (ms = 0; ms < 20000; ms += 20) {
+	for (ms = 0; ms < 20000 * (int)harness_timeout_scale(); ms += 20) {
 		count_policy_objects(&progs, &links);
 		if (progs == want_progs && links == want_links)
 			return 1;

@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -259,4 +260,32 @@ void write_policy_file(const char *path, const char *text)
 	ASSERT_TRUE(f != NULL);
 	ASSERT_GE(fputs(text, f), 0);
 	ASSERT_EQ(fclose(f), 0);
+}
+
+pid_t start_monitor(const char *args, const char *out_path)
+{
+	char cmd[512], err_path[256], err[4096];
+	pid_t mon;
+	int i;
+
+	snprintf(err_path, sizeof(err_path), "%s.err", out_path);
+	unlink(err_path);
+	snprintf(cmd, sizeof(cmd), "exec pidpolicy monitor %s >%s 2>%s", args, out_path, err_path);
+	mon = fork();
+	ASSERT_GE(mon, 0);
+	if (mon == 0) {
+		execlp("sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	/* No fixed delay: its banner says it reads and handles signals. */
+	for (i = 0; i < 3000 * (int)harness_timeout_scale(); i++) {
+		if (harness_read_file(err_path, err, sizeof(err)) > 0 &&
+		    strstr(err, MONITOR_READY))
+			return mon;
+		ASSERT_EQ(waitpid(mon, NULL, WNOHANG), 0);	/* it did not give up */
+		usleep(20000);
+	}
+	harness_fail(__FILE__, __LINE__, 1, "pidpolicy monitor %s: not ready after %u s", args,
+		     60 * harness_timeout_scale());
+	return -1;
 }
