@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include "harness.h"
 
-static char out[1 << 16];
+static char out[1 << 21];	/* whole consoles: runner messages come first */
 
 TEST_TIMEOUT(runner_exits_with_the_commands_status, 300)
 {
@@ -166,7 +166,7 @@ TEST_TIMEOUT(working_kvm_is_used_with_cpu_host, 600)
 	fake_kvm_host("args=(\"$@\"); for i in \"${!args[@]}\"; do case ${args[i]} in\n"
 		      "kvm) args[i]=tcg;; host,*) args[i]=max,la57=off;; esac; done\n"
 		      "exec \"$real\" \"${args[@]}\"");
-	ASSERT_EQ(RUN_ON_FAKE_HOST("", "-- sh -c 'exit 7'"), 7);
+	ASSERT_EQ(RUN_ON_FAKE_HOST("VM_KVM_PROBE_TIMEOUT=900", "-- sh -c 'exit 7'"), 7);
 	ASSERT_TRUE(strstr(out, "KVM unusable") == NULL);
 	ASSERT_EQ(RUN_ON_FAKE_HOST("", "--accel"), 0);
 	ASSERT_STREQ(out, "kvm host,la57=off\n");
