@@ -343,3 +343,18 @@ TEST(read_file)
 	unlink(path);
 	ASSERT_ERRNO(harness_read_file(path, buf, sizeof(buf)), ENOENT);
 }
+
+/* tests/summarize totals the closing lines and names the failures last. */
+TEST(summarize_names_failures_above_the_total)
+{
+	if (access("tests/summarize", X_OK))
+		SKIP("run from the top of the repository");
+	ASSERT_EQ(harness_sh(out, sizeof(out), "printf '%s' | tests/summarize 2>&1",
+			     "ok a\\nFAIL b\\n1 passed, 1 failed\\r\\n"
+			     "  | FAIL nested\\n2 passed, 0 failed, 1 skipped\\n"), 1);
+	EXPECT_STREQ(last_line(), "total: 3 passed, 1 failed, 1 skipped");
+	EXPECT_TRUE(strstr(out, "failed: b\ntotal: ") != NULL);
+	EXPECT_TRUE(strstr(out, "failed: nested") == NULL);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "echo 'ok a' | tests/summarize 2>&1"), 1);
+	EXPECT_TRUE(strstr(out, "summarize: no test results seen") != NULL);
+}
