@@ -122,7 +122,8 @@ PIDPOLICY	:= $(BUILD)/loader/pidpolicy
 ASAN_PIDPOLICY	:= $(ASAN)/loader/pidpolicy
 
 $(PIDPOLICY) $(ASAN_PIDPOLICY): loader/pidpolicy.c loader/parse.c loader/parse.h loader/monitor.c \
-		loader/monitor.h loader/policyfile.c loader/policyfile.h $(BUILD)/bpf/pidpolicy.skel.h \
+		loader/monitor.h loader/nshold.c loader/nshold.h loader/policyfile.c \
+		loader/policyfile.h $(BUILD)/bpf/pidpolicy.skel.h \
 		$(wildcard include/*.h) | $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)

@@ -125,6 +125,28 @@ static __always_inline void pidpolicy_decide(void *ctx,
 }
 
 /*
+ * Does the process the decision lets be created count against a limit? Only
+ * where one is in force: enforce and audit modes with a max_chosen.
+ */
+static __always_inline int pidpolicy_limited(const struct pidpolicy_decision *d)
+{
+	return d->verdict != PIDPOLICY_DENY && d->mode != PIDPOLICY_MODE_OFF &&
+	       d->max_chosen != PIDPOLICY_NO_LIMIT;
+}
+
+/*
+ * A limit is in force but the charge could not be recorded: fail closed,
+ * as a limit that cannot count cannot hold.
+ */
+static __always_inline void pidpolicy_unaccounted(struct pidpolicy_decision *d)
+{
+	if (d->verdict != PIDPOLICY_ALLOW)
+		return;
+	d->reason = PIDPOLICY_REASON_ACCOUNTING;
+	d->verdict = d->mode == PIDPOLICY_MODE_ENFORCE ? PIDPOLICY_DENY : PIDPOLICY_AUDIT;
+}
+
+/*
  * The limit, once a decision allowed the pid: with `live` processes holding a
  * chosen pid in the namespace, this one included, is it one too many? Only
  * enforce and audit modes have limits.

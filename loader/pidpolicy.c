@@ -29,6 +29,7 @@
 #include "pidpolicy.h"
 #include "pidpolicy.skel.h"
 #include "monitor.h"
+#include "nshold.h"
 #include "parse.h"
 #include "policyfile.h"
 
@@ -115,11 +116,12 @@ struct pins {
 	int config;
 	int chosen_live;
 	int rcu_barrier;
+	int ns_index;
 	int dir;
 	__u32 gen;			/* the active policy generation */
 };
 
-#define PINS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, 0 }
+#define PINS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1, 0 }
 
 struct command {
 	const char *name;
@@ -498,6 +500,8 @@ static const struct pinned_map {
 	{ "chosen_live", offsetof(struct pins, chosen_live),
 	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_chosen) },
 	{ "rcu_barrier", offsetof(struct pins, rcu_barrier), sizeof(__u32), sizeof(__u32) },
+	{ "ns_index", offsetof(struct pins, ns_index),
+	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_ns_index) },
 };
 
 #define PIN_FD(pins, m) ((int *)((char *)(pins) + (m)->offset))
@@ -708,6 +712,31 @@ static int check_pin_dir(int dir)
 	return EXIT_RUNTIME;
 }
 
+/*
+ * State of the programs' runs, not policy: a load starts it afresh. Pins
+ * left by an earlier load missed every exit and free_pid() meanwhile, and
+ * a stale charge at a reused struct pid address would never be given back.
+ */
+static const char *const runtime_maps[] = {
+	"decisions", "chosen_live", "charging", "charged", "event_budget",
+	"events", "host_events",
+};
+
+static int remove_runtime_pins(void)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(runtime_maps) / sizeof(runtime_maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, runtime_maps[i]);
+		if (unlink(path) && errno != ENOENT) {
+			err_msg("failed to remove %s: %s", path, strerror(errno));
+			return EXIT_RUNTIME;
+		}
+	}
+	return 0;
+}
+
 static int set_pin_paths(struct pidpolicy_bpf *skel)
 {
 	char path[PATH_MAX];
@@ -756,10 +785,12 @@ static int pin_prog_and_link(struct bpf_program *prog, struct bpf_link *link)
 static int attach_counting_first(struct pidpolicy_bpf *skel)
 {
 	struct bpf_program *progs[] = {
-		skel->progs.free_pid_entry, skel->progs.alloc_pid_exit, skel->progs.pid_choose,
+		skel->progs.retire_ns, skel->progs.free_pid_entry, skel->progs.alloc_pid_exit,
+		skel->progs.pid_choose,
 	};
 	struct bpf_link **links[] = {
-		&skel->links.free_pid_entry, &skel->links.alloc_pid_exit, &skel->links.pid_choose,
+		&skel->links.retire_ns, &skel->links.free_pid_entry, &skel->links.alloc_pid_exit,
+		&skel->links.pid_choose,
 	};
 	size_t i;
 
@@ -802,6 +833,9 @@ static int cmd_load(const struct env *env, const struct pins *pins)
 		printf("pidpolicy: already loaded\n");
 		goto cleanup;
 	}
+	err = remove_runtime_pins();
+	if (err)
+		goto cleanup;
 
 	skel = pidpolicy_bpf__open();
 	if (!skel) {
@@ -834,7 +868,8 @@ static int cmd_load(const struct env *env, const struct pins *pins)
 	 * link goes last, as the mark of a complete load: the programs that
 	 * count chosen pids are attached before the first decision.
 	 */
-	err = pin_prog_and_link(skel->progs.free_pid_entry, skel->links.free_pid_entry) ?:
+	err = pin_prog_and_link(skel->progs.retire_ns, skel->links.retire_ns) ?:
+	      pin_prog_and_link(skel->progs.free_pid_entry, skel->links.free_pid_entry) ?:
 	      pin_prog_and_link(skel->progs.alloc_pid_exit, skel->links.alloc_pid_exit) ?:
 	      pin_prog_and_link(skel->progs.pid_choose, skel->links.pid_choose);
 	if (err)
@@ -1030,6 +1065,34 @@ static int edit_rule(const struct pins *pins,
 	return 0;
 }
 
+/*
+ * Before writing entries for the namespaces inums[0..n): hold them, so none
+ * dies meanwhile (ns_hold() warns about the dead ones), and index them, so
+ * retire_ns removes the entries when they die. Prints the error and returns
+ * an exit status; on success the caller releases h after writing.
+ */
+static int prepare_ns_entries(const struct pins *pins, const __u32 *inums, size_t n,
+			      struct ns_holds *h)
+{
+	struct pidpolicy_ns_index none = {};
+	struct pidpolicy_ns_key key;
+	size_t i;
+	int err = ns_hold(h, inums, n);
+
+	for (i = 0; !err && i < n; i++) {
+		key.ns_inum = inums[i];
+		if (key.ns_inum != PIDPOLICY_NS_ANY &&
+		    bpf_map_update_elem(pins->ns_index, &key, &none, BPF_ANY))
+			err = -errno;
+	}
+	if (!err)
+		return 0;
+	ns_release(h);
+	err_msg("failed to index the policy's namespaces: %s (the policy is unchanged)",
+		strerror(-err));
+	return EXIT_RUNTIME;
+}
+
 /* The pid_max the pids of env->rule's namespace must stay below. */
 static __u32 target_pid_max(const struct env *env)
 {
@@ -1047,6 +1110,7 @@ static __u32 target_pid_max(const struct env *env)
 static int cmd_allow(const struct env *env, const struct pins *pins)
 {
 	struct pid_range *r = NULL;
+	struct ns_holds holds;
 	char err[256];
 	size_t n = 0;
 	int ret;
@@ -1057,7 +1121,11 @@ static int cmd_allow(const struct env *env, const struct pins *pins)
 		err_msg("%s", err);
 		return EXIT_USAGE;
 	}
-	ret = edit_rule(pins, &env->rule, r, n, true);
+	ret = prepare_ns_entries(pins, &env->rule.ns_inum, 1, &holds);
+	if (!ret) {
+		ret = edit_rule(pins, &env->rule, r, n, true);
+		ns_release(&holds);
+	}
 	free(r);
 	return ret;
 }
@@ -1103,14 +1171,19 @@ static int set_ns_policy(const struct pins *pins, __u32 ns_inum, bool mode,
 {
 	struct pidpolicy_ns_policy_key key = { .gen = pins->gen, .ns_inum = ns_inum };
 	struct pidpolicy_ns_policy val;
-	int err = read_ns_policy(pins, ns_inum, &val);
+	struct ns_holds holds;
+	int err = prepare_ns_entries(pins, &ns_inum, 1, &holds);
 
+	if (err)
+		return err;
+	err = read_ns_policy(pins, ns_inum, &val);
 	if (mode)
 		val.mode = value;
 	else
 		val.max_chosen = value;
 	if (!err && bpf_map_update_elem(pins->ns_policy, &key, &val, BPF_ANY))
 		err = -errno;
+	ns_release(&holds);
 	if (err) {
 		err_msg("failed to set the %s: %s", mode ? "mode" : "limit", strerror(-err));
 		return EXIT_RUNTIME;
@@ -1241,6 +1314,30 @@ static int wait_for_decisions(const struct pins *pins)
 	return err;
 }
 
+/* prepare_ns_entries() for every namespace policy p names. */
+static int hold_policy_ns(const struct pins *pins, const struct policy *p,
+			  struct ns_holds *h)
+{
+	size_t i, n = 0;
+	__u32 *inums = malloc((p->nr_rules + p->nr_modes + p->nr_limits + 1) * sizeof(*inums));
+	int err;
+
+	if (!inums) {
+		err_msg("failed to index the policy's namespaces: %s (the policy is unchanged)",
+			strerror(ENOMEM));
+		return EXIT_RUNTIME;
+	}
+	for (i = 0; i < p->nr_rules; i++)
+		inums[n++] = p->rules[i].key.ns_inum;
+	for (i = 0; i < p->nr_modes; i++)
+		inums[n++] = p->modes[i].ns_inum;
+	for (i = 0; i < p->nr_limits; i++)
+		inums[n++] = p->limits[i].ns_inum;
+	err = prepare_ns_entries(pins, inums, n, h);
+	free(inums);
+	return err;
+}
+
 /*
  * The whole file becomes the policy at once: written as the next generation
  * (after removing what an interrupted apply left), then made active by one
@@ -1252,6 +1349,7 @@ static int cmd_apply(const struct env *env, const struct pins *pins)
 	struct policy p = {};
 	__u32 slot = PIDPOLICY_CONFIG_GEN, gen = pins->gen + 1;
 	__u64 gen64 = gen;
+	struct ns_holds holds;
 	char err_text[512];
 	int err;
 
@@ -1259,9 +1357,15 @@ static int cmd_apply(const struct env *env, const struct pins *pins)
 		err_msg("%s", err_text);
 		return EXIT_USAGE;
 	}
+	err = hold_policy_ns(pins, &p, &holds);
+	if (err) {
+		policy_free(&p);
+		return err;
+	}
 	err = delete_gens_but(pins, pins->gen) ?: write_policy(pins, &p, gen);
 	if (!err && bpf_map_update_elem(pins->config, &slot, &gen64, BPF_ANY))
 		err = -errno;
+	ns_release(&holds);
 	policy_free(&p);
 	if (err) {
 		delete_gens_but(pins, pins->gen);
@@ -1359,6 +1463,7 @@ static int read_decisions(const struct pins *pins, struct ns_counts **out,
 			c[*n].d.allowed += percpu[cpu].allowed;
 			c[*n].d.denied += percpu[cpu].denied;
 			c[*n].d.audited += percpu[cpu].audited;
+			c[*n].d.suppressed += percpu[cpu].suppressed;
 		}
 		(*n)++;
 	}
@@ -1372,6 +1477,92 @@ static int read_decisions(const struct pins *pins, struct ns_counts **out,
 	return 0;
 }
 
+/* The programs, whose skipped runs (recursion misses) status reports. */
+static const char *const prog_names[] = {
+	"pid_choose", "alloc_pid_exit", "free_pid_entry", "retire_ns",
+};
+#define NR_PROGS (sizeof(prog_names) / sizeof(prog_names[0]))
+
+/* What may make the counts wrong, as status reports it. */
+struct health {
+	__u64 misses[NR_PROGS];		/* bpf_prog_info.recursion_misses */
+	__u64 lost, suppressed;		/* events */
+	__u64 charges_kept;		/* charges `charged` had no room for */
+};
+
+static int read_health(const struct pins *pins, struct health *h)
+{
+	struct bpf_prog_info info;
+	char path[PATH_MAX];
+	__u32 len, slot;
+	size_t i;
+	int fd, err = 0;
+
+	for (i = 0; !err && i < NR_PROGS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, prog_names[i]);
+		fd = bpf_obj_get(path);
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			err = -errno;
+		h->misses[i] = info.recursion_misses;
+		if (fd >= 0)
+			close(fd);
+	}
+	slot = PIDPOLICY_CONFIG_EVENTS_LOST;
+	if (!err && bpf_map_lookup_elem(pins->config, &slot, &h->lost))
+		err = -errno;
+	slot = PIDPOLICY_CONFIG_EVENTS_SUPPRESSED;
+	if (!err && bpf_map_lookup_elem(pins->config, &slot, &h->suppressed))
+		err = -errno;
+	slot = PIDPOLICY_CONFIG_CHARGES_KEPT;
+	if (!err && bpf_map_lookup_elem(pins->config, &slot, &h->charges_kept))
+		err = -errno;
+	return err;
+}
+
+/* One line on stderr for each thing that makes the counts unreliable. */
+static void warn_health(const struct health *h)
+{
+	__u64 misses = 0;
+	size_t i;
+
+	for (i = 0; i < NR_PROGS; i++)
+		misses += h->misses[i];
+	if (misses)
+		fprintf(stderr, "pidpolicy: warning: the policy's programs skipped %llu runs (recursion misses): chosen-live counts and the removal of dead namespaces' entries may be off\n",
+			(unsigned long long)misses);
+	if (h->charges_kept)
+		fprintf(stderr, "pidpolicy: warning: %llu charges found no room in map charged and are never given back: limits deny early until the next load\n",
+			(unsigned long long)h->charges_kept);
+}
+
+static struct json_object *json_health(const struct health *h)
+{
+	struct json_object *o = json_object_new_object(), *p;
+	size_t i;
+
+	for (i = 0; i < NR_PROGS; i++) {
+		p = json_object_new_object();
+		json_object_object_add(p, "recursion_misses", json_object_new_uint64(h->misses[i]));
+		json_object_object_add(o, prog_names[i], p);
+	}
+	return o;
+}
+
+static void print_health(const struct health *h)
+{
+	size_t i;
+
+	printf("recursion misses:");
+	for (i = 0; i < NR_PROGS; i++)
+		printf("%s %s %llu", i ? "," : "", prog_names[i],
+		       (unsigned long long)h->misses[i]);
+	printf("\nevents:         %llu suppressed (rate), %llu lost (ring full)\n",
+	       (unsigned long long)h->suppressed, (unsigned long long)h->lost);
+	printf("charges kept:   %llu\n", (unsigned long long)h->charges_kept);
+}
+
 /* o with the counters of d added; a new object if o is NULL. */
 static struct json_object *json_counts(struct json_object *o,
 				       const struct pidpolicy_decisions *d)
@@ -1381,12 +1572,14 @@ static struct json_object *json_counts(struct json_object *o,
 	json_object_object_add(o, "allowed", json_object_new_uint64(d->allowed));
 	json_object_object_add(o, "denied", json_object_new_uint64(d->denied));
 	json_object_object_add(o, "audited", json_object_new_uint64(d->audited));
+	json_object_object_add(o, "suppressed", json_object_new_uint64(d->suppressed));
 	return o;
 }
 
 static void print_status_json(bool loaded, __u32 dflt,
 			      const struct ns_counts *c, size_t n,
-			      const struct pidpolicy_decisions *total)
+			      const struct pidpolicy_decisions *total,
+			      const struct health *h)
 {
 	struct json_object *o = json_object_new_object(), *arr, *e;
 	size_t i;
@@ -1410,13 +1603,20 @@ static void print_status_json(bool loaded, __u32 dflt,
 		}
 		json_object_object_add(o, "namespaces", arr);
 		json_object_object_add(o, "total", json_counts(NULL, total));
+		json_object_object_add(o, "programs", json_health(h));
+		json_object_object_add(o, "events_lost", json_object_new_uint64(h->lost));
+		json_object_object_add(o, "events_suppressed",
+				       json_object_new_uint64(h->suppressed));
+		json_object_object_add(o, "charges_kept",
+				       json_object_new_uint64(h->charges_kept));
 	}
 	json_print(o);
 }
 
 static void print_status_table(bool loaded, __u32 dflt,
 			       const struct ns_counts *c, size_t n,
-			       const struct pidpolicy_decisions *total)
+			       const struct pidpolicy_decisions *total,
+			       const struct health *h)
 {
 	char ns[32], limit[16];
 	size_t i;
@@ -1427,26 +1627,30 @@ static void print_status_table(bool loaded, __u32 dflt,
 		return;
 	printf("default mode:   %s%s\n", mode_name(dflt),
 	       dflt == PIDPOLICY_MODE_UNSET ? " (off)" : "");
-	printf("\n%-12s %12s %12s %12s %12s %10s\n", "NAMESPACE", "ALLOWED", "DENIED",
-	       "AUDITED", "CHOSEN-LIVE", "LIMIT");
+	print_health(h);
+	printf("\n%-12s %12s %12s %12s %12s %10s %12s\n", "NAMESPACE", "ALLOWED", "DENIED",
+	       "AUDITED", "CHOSEN-LIVE", "LIMIT", "SUPPRESSED");
 	for (i = 0; i < n; i++) {
 		format_ns(c[i].ns_inum, ns, sizeof(ns));
 		format_limit(c[i].max_chosen, limit, sizeof(limit));
-		printf("%-12s %12llu %12llu %12llu %12lld %10s\n", ns,
+		printf("%-12s %12llu %12llu %12llu %12lld %10s %12llu\n", ns,
 		       (unsigned long long)c[i].d.allowed,
 		       (unsigned long long)c[i].d.denied,
-		       (unsigned long long)c[i].d.audited, (long long)c[i].live, limit);
+		       (unsigned long long)c[i].d.audited, (long long)c[i].live, limit,
+		       (unsigned long long)c[i].d.suppressed);
 	}
-	printf("%-12s %12llu %12llu %12llu\n", "total",
+	printf("%-12s %12llu %12llu %12llu %12s %10s %12llu\n", "total",
 	       (unsigned long long)total->allowed,
 	       (unsigned long long)total->denied,
-	       (unsigned long long)total->audited);
+	       (unsigned long long)total->audited, "", "",
+	       (unsigned long long)total->suppressed);
 }
 
 static int cmd_status(const struct env *env, const struct pins *unused)
 {
 	struct pidpolicy_decisions total = {};
 	struct pins pins = PINS_INIT;
+	struct health health = {};
 	struct ns_counts *c = NULL;
 	__u32 dflt = PIDPOLICY_MODE_UNSET;
 	bool loaded = is_loaded();
@@ -1459,7 +1663,7 @@ static int cmd_status(const struct env *env, const struct pins *unused)
 		if (err)
 			goto cleanup;
 		err = read_mode(&pins, PIDPOLICY_NS_ANY, &dflt) ?:
-		      read_decisions(&pins, &c, &n);
+		      read_decisions(&pins, &c, &n) ?: read_health(&pins, &health);
 		if (err) {
 			err_msg("failed to read the policy maps: %s", strerror(-err));
 			err = EXIT_RUNTIME;
@@ -1470,11 +1674,14 @@ static int cmd_status(const struct env *env, const struct pins *unused)
 		total.allowed += c[i].d.allowed;
 		total.denied += c[i].d.denied;
 		total.audited += c[i].d.audited;
+		total.suppressed += c[i].d.suppressed;
 	}
+	if (loaded)
+		warn_health(&health);
 	if (env->json)
-		print_status_json(loaded, dflt, c, n, &total);
+		print_status_json(loaded, dflt, c, n, &total, &health);
 	else
-		print_status_table(loaded, dflt, c, n, &total);
+		print_status_table(loaded, dflt, c, n, &total, &health);
 cleanup:
 	free(c);
 	close_pins(&pins);
@@ -1859,7 +2066,8 @@ static const char *reason_name(__u32 reason)
 	return reason == PIDPOLICY_REASON_RULE ? "rule" :
 	       reason == PIDPOLICY_REASON_MODE_OFF ? "mode-off" :
 	       reason == PIDPOLICY_REASON_NO_RULE ? "no-rule" :
-	       reason == PIDPOLICY_REASON_QUOTA ? "quota" : "range";
+	       reason == PIDPOLICY_REASON_QUOTA ? "quota" :
+	       reason == PIDPOLICY_REASON_ACCOUNTING ? "accounting" : "range";
 }
 
 static void explain_text(const struct env *env, const struct pidpolicy_decision *d,

@@ -504,7 +504,7 @@ TEST_TIMEOUT(load_refuses_a_pin_directory_made_by_someone_else, 120)
 	ASSERT_ERRNO(lstat(PIN_DIR, &st), ENOENT);
 	ASSERT_ERRNO(lstat("/sys/fs/bpf/mine", &st), ENOENT);
 	POLICY_OK("load");
-	ASSERT_EQ(policy_links(), 3);
+	ASSERT_EQ(policy_links(), 4);
 	/* loaded, for the tests below */
 }
 

@@ -415,6 +415,9 @@ TEST(pid_namespace_teardown_releases_its_chosen_pids)
 	char path[64];
 
 	fresh_policy();
+	/* only a limit in force counts chosen pids */
+	POLICY_OK("mode --default audit");
+	POLICY_OK("limit --ns any --max-chosen 1000");
 	/* a process with a chosen pid in the namespace, living until teardown */
 	helper = fork();
 	ASSERT_GE(helper, 0);
