@@ -383,10 +383,7 @@ TEST(limit_caps_live_chosen_pids_and_frees_on_exit)
 	__u32 ns = ns_inum_of(0);
 	char out[2048];
 
-	fresh_policy();
-	POLICY_OK("allow --ns any --pids %d-%d", base, base + 9);
-	POLICY_OK("mode --default enforce");
-	POLICY_OK("limit --ns /proc/self/ns/pid --max-chosen 2");
+	fresh_policy_with_own_limit(base, 2);
 	a = spawn_chosen(base);
 	b = spawn_chosen(base + 1);
 	ASSERT_EQ(a, base);

@@ -319,10 +319,7 @@ TEST_TIMEOUT(a_reload_does_not_inherit_charges_it_never_saw_released, 180)
 	pid_t base = pick_free_pid() + 300, a, b;
 	__u32 ns = ns_inum_of(0);
 
-	fresh_policy();
-	POLICY_OK("allow --ns any --pids %d-%d", base, base + 9);
-	POLICY_OK("mode --default enforce");
-	POLICY_OK("limit --ns /proc/self/ns/pid --max-chosen 2");
+	fresh_policy_with_own_limit(base, 2);
 	a = spawn_chosen(base);
 	b = spawn_chosen(base + 1);
 	ASSERT_EQ(chosen_live(ns), 2LL);

@@ -225,6 +225,14 @@ void count_policy_objects(int *progs, int *links)
 	}
 }
 
+void fresh_policy_with_own_limit(pid_t base, int max)
+{
+	fresh_policy();
+	POLICY_OK("allow --ns any --pids %d-%d", base, base + 9);
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("limit --ns /proc/self/ns/pid --max-chosen %d", max);
+}
+
 __s64 chosen_live(__u32 ns_inum)
 {
 	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };

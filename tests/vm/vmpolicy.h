@@ -71,6 +71,11 @@ pid_t pick_free_pids(int n);
  */
 void count_policy_objects(int *progs, int *links);
 
+/*
+ * A fresh policy that enforces: any caller may choose base..base+9 in any
+ * namespace, and our namespace holds at most max live chosen pids.
+ */
+void fresh_policy_with_own_limit(pid_t base, int max);
 /* Live chosen-pid processes of a namespace, as the policy counts them. */
 __s64 chosen_live(__u32 ns_inum);
 /* A child with a chosen pid (in our namespace) that lives until killed. */
