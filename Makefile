@@ -328,13 +328,13 @@ bench: kernel initramfs $(BENCH)
 # libFuzzer targets of the loader's parsers (tests/fuzz/NAME_fuzz.c, corpus in
 # tests/fuzz/corpus/NAME, dictionary tests/fuzz/NAME.dict) built into
 # build/fuzz/NAME with ASan+UBSan. What the parsers would ask of the machine
-# (namespace and cgroup paths, pid_max) tests/fuzz/fuzz.c fakes through
+# (namespace and cgroup paths) tests/fuzz/fuzz.c fakes through
 # FUZZ_WRAP. `make test` runs each for 20 s (tests/host/fuzz_test.c);
 # `make fuzz FUZZ_SECONDS=N` for longer, with a random seed (FUZZ_SEED=0).
 FUZZ_CC		:= clang-14
 FUZZ_CFLAGS	:= -g -O1 -std=gnu11 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 		   -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_WRAP	:= -Wl,--wrap=open,--wrap=stat,--wrap=statfs,--wrap=pidns_pid_max
+FUZZ_WRAP	:= -Wl,--wrap=open,--wrap=stat,--wrap=statfs
 FUZZERS		:= $(patsubst tests/fuzz/%_fuzz.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*_fuzz.c))
 FUZZ_SECONDS	?= 300
 FUZZ_SEED	?= 0

@@ -172,7 +172,7 @@ TEST(asan_loader_monitor_reports_decisions)
 	expect_no_report("monitor --json --all", err);
 	ASSERT_EQ(status, 0);
 	ASSERT_GT(harness_read_file("/tmp/asan-mon.json", log, sizeof(log)), 0);
-	snprintf(text, sizeof(text), "\"pid\":%d,\"path\":\"clone2\"", base);
+	snprintf(text, sizeof(text), "\"pid\":%d,\"via\":\"clone2\"", base);
 	if (!strstr(log, text) || !strstr(log, "\"verdict\":\"deny\""))
 		printf("monitor --json --all wrote:\n%s", log);
 	ASSERT_TRUE(strstr(log, text) != NULL);
