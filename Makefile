@@ -152,6 +152,8 @@ $(HOST_TESTS) $(ASAN_HOST_TESTS): tests/host/$$(@F).c $(HARNESS_SRC) tests/harne
 $(call host_test,parse_test): loader/parse.c loader/parse.h
 $(call host_test,policyfile_test): loader/policyfile.c loader/policyfile.h loader/parse.c \
 		loader/parse.h
+# The decision of the BPF program and explain, over maps in arrays.
+$(call host_test,decide_test): include/pidpolicy_decide.h include/pidpolicy.h
 
 # In-VM tests share tests/vm/vmtest.c and may embed a BPF skeleton named
 # after them (smoke_test.c includes smoke_test.skel.h from smoke_test.bpf.c).

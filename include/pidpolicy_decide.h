@@ -10,12 +10,13 @@
  *   static const struct pidpolicy_ns_policy *
  *   pidpolicy_lookup_ns(void *ctx, const struct pidpolicy_ns_policy_key *key);
  *
- * A decision makes at most 2 namespace lookups and 12 rule lookups for its
- * uid, cgroup and any rules, and for cgroup-tree rules 2 rule lookups per
- * level of the caller's cgroup up to PIDPOLICY_CGROUP_TREE_LEVELS, plus a
- * chunk lookup for each such rule that exists: at most 2 + 12 + 2 * 2 * 8 =
- * 46, however many rules and ranges there are. Rules are found by exact key,
- * and a rule's pids are bitmaps found by (rule, chunk).
+ * A decision makes 2 namespace lookups, 6 chunk lookups for the caller's
+ * uid, cgroup and any rules, 2 rule lookups per level of the caller's cgroup
+ * (up to PIDPOLICY_CGROUP_TREE_LEVELS) for cgroup-tree rules and a chunk
+ * lookup for each such rule found, and, if none was, 6 rule lookups for the
+ * reason: at most 2 + 6 + 16 + 16 = 40, however many rules and ranges there
+ * are. Rules are found by exact key, and a rule's pids are bitmaps found by
+ * (rule, chunk).
  */
 #ifndef PIDPOLICY_DECIDE_H
 #define PIDPOLICY_DECIDE_H

@@ -601,12 +601,7 @@ static int open_pin(const struct pinned_map *m, int *fd)
 	return 0;
 }
 
-/*
- * Open every pinned map, holding the lock of their directory: LOCK_EX so
- * that edits (read-modify-write of chunks, apply's generations) do not
- * interleave, LOCK_SH for readers, who may run together. Prints the error
- * and returns an exit status.
- */
+/* The active policy generation, config[PIDPOLICY_CONFIG_GEN]. */
 static int read_gen(struct pins *pins)
 {
 	__u32 slot = PIDPOLICY_CONFIG_GEN;
@@ -620,6 +615,12 @@ static int read_gen(struct pins *pins)
 	return 0;
 }
 
+/*
+ * Open every pinned map, holding the lock of their directory: LOCK_EX so
+ * that edits (read-modify-write of chunks, apply's generations) do not
+ * interleave, LOCK_SH for readers, who may run together. Prints the error
+ * and returns an exit status.
+ */
 static int open_pins(struct pins *pins, int lock)
 {
 	size_t i;
@@ -881,7 +882,6 @@ static int load_skel(struct pidpolicy_bpf *skel, struct load_undo *u)
 static int read_policy_file(const char *path, struct policy *p);
 static int apply_policy(const struct pins *pins, const struct policy *p,
 			const char *name);
-static int read_gen(struct pins *pins);
 
 /* The freshly loaded maps filled with policy p, before anything is attached. */
 static int fill_maps(struct pidpolicy_bpf *skel, int dir, const struct policy *p,

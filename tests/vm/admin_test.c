@@ -118,7 +118,7 @@ TEST_TIMEOUT(status_reports_an_incomplete_load, 300)
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy status 2>&1"), 0);
 	EXPECT_TRUE(strstr(out, "loaded:         incomplete") != NULL);
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy status --json 2>&1"), 0);
-	EXPECT_TRUE(strstr(out, "\"incomplete\": true") != NULL);
+	EXPECT_TRUE(strstr(out, "\"incomplete\":true") != NULL);
 	POLICY_OK("unload 2>&1");
 	assert_nothing_attached();
 }
@@ -278,8 +278,8 @@ TEST_TIMEOUT(cgroup_tree_rule_matches_the_tree_and_nothing_else, 300)
 	ASSERT_EQ(harness_sh(out, sizeof(out), "sh -c 'echo $$ > " TREE_LEAF "/cgroup.procs; "
 			     "exec pidpolicy explain --ns any --caller $$ --pid %d --json' 2>&1",
 			     pid), 0);
-	EXPECT_TRUE(strstr(out, "\"verdict\": \"allow\"") != NULL);
-	EXPECT_TRUE(strstr(out, "\"uid\": 0") != NULL);
+	EXPECT_TRUE(strstr(out, "\"verdict\":\"allow\"") != NULL);
+	EXPECT_TRUE(strstr(out, "\"uid\":0") != NULL);
 	/* the caller is one process: not also --uid */
 	EXPECT_EQ(harness_sh(NULL, 0, "pidpolicy explain --ns any --caller 1 --uid 0 --pid 5 2>&1"), 2);
 }
@@ -317,10 +317,10 @@ TEST(json_ns_is_always_a_number)
 	POLICY_OK("allow --ns any --pids 5000");
 	POLICY_OK("limit --ns any --max-chosen 5");
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy show --json"), 0);
-	EXPECT_TRUE(strstr(out, "\"ns\": 0") != NULL);
-	EXPECT_TRUE(strstr(out, "\"ns\": \"any\"") == NULL);
+	EXPECT_TRUE(strstr(out, "\"ns\":0") != NULL);
+	EXPECT_TRUE(strstr(out, "\"ns\":\"any\"") == NULL);
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy explain --ns any --pid 5000 --json"), 0);
-	EXPECT_TRUE(strstr(out, "\"ns\": 0") != NULL);
+	EXPECT_TRUE(strstr(out, "\"ns\":0") != NULL);
 }
 
 /* --- the loader enters no namespace ------------------------------------------ */
