@@ -257,7 +257,11 @@ TEST(completion_is_valid_bash_and_completes)
 	RUN_OK(COMPLETE "mode --default ''", dir);
 	ASSERT_STREQ(out, "enforce audit off\n");
 	RUN_OK(COMPLETE "allow --", dir);
-	ASSERT_STREQ(out, "--ns --uid --cgroup --pids --help\n");
+	ASSERT_STREQ(out, "--ns --uid --cgroup --cgroup-tree --pids --help\n");
+	RUN_OK(COMPLETE "explain --c", dir);
+	ASSERT_STREQ(out, "--cgroup --caller\n");
+	RUN_OK(COMPLETE "load --", dir);
+	ASSERT_STREQ(out, "--policy --help\n");
 	RUN_OK(COMPLETE "limit --ns an", dir);
 	ASSERT_STREQ(out, "any\n");
 	RUN_OK(COMPLETE "show --ns /proc/sel", dir);
