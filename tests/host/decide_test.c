@@ -91,6 +91,11 @@ static struct pidpolicy_decision decide(__u32 ns, __u32 pid)
 	return d;
 }
 
+#define ASSERT_DECISION(d, v, r) do {				\
+	ASSERT_EQ((d).verdict, (__u32)(v));				\
+	ASSERT_EQ((d).reason, (__u32)(r));				\
+} while (0)
+
 TEST(cgroup_tree_rule_matches_the_callers_cgroup_and_ancestors)
 {
 	struct pidpolicy_decision d;
@@ -99,37 +104,27 @@ TEST(cgroup_tree_rule_matches_the_callers_cgroup_and_ancestors)
 	add_rule(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_CGROUP_TREE, 20, 500);
 	add_rule(7, PIDPOLICY_CALLER_CGROUP_TREE, 40, 501);
 	d = decide(7, 500);
-	ASSERT_EQ(d.verdict, (__u32)PIDPOLICY_ALLOW);
+	ASSERT_DECISION(d, PIDPOLICY_ALLOW, PIDPOLICY_REASON_RULE);
 	ASSERT_EQ(d.rule.caller_id, 20ULL);
 	ASSERT_EQ(d.rule.caller_kind, (__u32)PIDPOLICY_CALLER_CGROUP_TREE);
 	ASSERT_EQ(decide(7, 501).verdict, (__u32)PIDPOLICY_ALLOW);
 	/* the namespace-specific rule is for namespace 7 only */
-	d = decide(8, 501);
-	ASSERT_EQ(d.verdict, (__u32)PIDPOLICY_DENY);
-	ASSERT_EQ(d.reason, (__u32)PIDPOLICY_REASON_RANGE);
+	ASSERT_DECISION(decide(8, 501), PIDPOLICY_DENY, PIDPOLICY_REASON_RANGE);
 }
 
 TEST(cgroup_tree_rule_of_a_cgroup_off_the_path_does_not_match)
 {
-	struct pidpolicy_decision d;
-
 	fresh_maps(PIDPOLICY_MODE_ENFORCE);
 	add_rule(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_CGROUP_TREE, 21, 500);	/* a sibling */
 	add_rule(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_CGROUP, 30, 500);	/* exact: an ancestor */
-	d = decide(7, 500);
-	ASSERT_EQ(d.verdict, (__u32)PIDPOLICY_DENY);
-	ASSERT_EQ(d.reason, (__u32)PIDPOLICY_REASON_NO_RULE);
+	ASSERT_DECISION(decide(7, 500), PIDPOLICY_DENY, PIDPOLICY_REASON_NO_RULE);
 }
 
 TEST(cgroup_tree_rule_that_exists_makes_a_range_denial)
 {
-	struct pidpolicy_decision d;
-
 	fresh_maps(PIDPOLICY_MODE_AUDIT);
 	add_rule(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_CGROUP_TREE, 1, 500);
-	d = decide(7, 600);
-	ASSERT_EQ(d.verdict, (__u32)PIDPOLICY_AUDIT);
-	ASSERT_EQ(d.reason, (__u32)PIDPOLICY_REASON_RANGE);
+	ASSERT_DECISION(decide(7, 600), PIDPOLICY_AUDIT, PIDPOLICY_REASON_RANGE);
 }
 
 /* What the man page and README promise: 40 lookups at most. */
@@ -147,7 +142,7 @@ TEST(a_decision_makes_at_most_40_lookups)
 	}
 	m.lookups = 0;
 	pidpolicy_decide(NULL, &q, &d);
-	ASSERT_EQ(d.verdict, (__u32)PIDPOLICY_DENY);
+	ASSERT_DECISION(d, PIDPOLICY_DENY, PIDPOLICY_REASON_RANGE);
 	/* 2 modes, 6 uid/cgroup/any chunks, 16 tree rules, their 16 chunks */
 	ASSERT_EQ(m.lookups, 40);
 }
