@@ -371,17 +371,30 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 	__u64 *gen = config_slot(PIDPOLICY_CONFIG_GEN);
 	struct pidpolicy_decisions *counters;
 	struct pidpolicy_decision d;
+	/*
+	 * One 8-byte load of the generation. The kernel copies a value that
+	 * userspace writes with memcpy(), which may store byte by byte; `apply`
+	 * switches between two generations that differ in bit 0 only (gen ^ 1),
+	 * so whatever a copy stores in between, a load reads old or new whole.
+	 */
 	struct pidpolicy_query q = {
-		.gen = gen ? *gen : 0,
+		.gen = gen ? (__u32)*(volatile __u64 *)gen : 0,
 		.ns_inum = BPF_CORE_READ(ns, ns.inum),
 		.pid = nr,
 		.uid = BPF_CORE_READ(task, cred, euid.val),
 		.cgroup_id = bpf_get_current_cgroup_id(),
 	};
 	__s64 live;
+	int level;
 
 	if (ret)	/* an earlier BPF program on this hook refused */
 		return ret;
+	/* for cgroup-tree rules; 0 past the caller's own level */
+	for (level = 0; level < PIDPOLICY_CGROUP_TREE_LEVELS; level++) {
+		q.cgroup_tree[level] = bpf_get_current_ancestor_cgroup_id(level);
+		if (!q.cgroup_tree[level])
+			break;
+	}
 
 	pidpolicy_decide(NULL, &q, &d);
 	/*

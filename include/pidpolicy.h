@@ -30,7 +30,16 @@ enum pidpolicy_caller_kind {
 	PIDPOLICY_CALLER_ANY = 0,
 	PIDPOLICY_CALLER_UID = 1,	/* effective uid in the initial user ns */
 	PIDPOLICY_CALLER_CGROUP = 2,	/* cgroup v2 id of the caller's cgroup */
+	PIDPOLICY_CALLER_CGROUP_TREE = 3, /* cgroup v2 id of the caller's cgroup
+					   * or of one of its ancestors */
 };
+
+/*
+ * A cgroup-tree rule matches through the caller's ancestors at cgroup levels
+ * 0 (the root) to PIDPOLICY_CGROUP_TREE_LEVELS - 1: its cgroup must be at one
+ * of those levels. Each level costs a decision up to two rule lookups.
+ */
+#define PIDPOLICY_CGROUP_TREE_LEVELS	8
 
 enum pidpolicy_mode {
 	PIDPOLICY_MODE_UNSET = 0,	/* no mode for this ns: use the default */

@@ -207,7 +207,7 @@ static struct json_object *format_json(const struct pidpolicy_event *e,
 	json_object_object_add(o, "ns", json_object_new_uint64(e->ns_inum));
 	json_object_object_add(o, "level", json_object_new_uint64(e->level));
 	json_object_object_add(o, "pid", json_object_new_uint64(e->pid));
-	json_object_object_add(o, "path", json_object_new_string(
+	json_object_object_add(o, "via", json_object_new_string(
 		name_or_number(source_name(e->source), e->source, s, sizeof(s))));
 	return o;
 }

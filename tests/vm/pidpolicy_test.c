@@ -456,9 +456,9 @@ TEST(monitor_reports_denials_and_with_all_every_decision)
 	ASSERT_GT(harness_read_file("/tmp/mon.json", out, sizeof(out)), 0);
 	snprintf(line, sizeof(line), "\"verdict\":\"allow\",\"reason\":\"rule\"");
 	ASSERT_TRUE(strstr(out, line) != NULL);
-	snprintf(line, sizeof(line), "\"level\":0,\"pid\":%d,\"path\":\"clone2\"", base + 1);
+	snprintf(line, sizeof(line), "\"level\":0,\"pid\":%d,\"via\":\"clone2\"", base + 1);
 	ASSERT_TRUE(strstr(out, line) != NULL);
-	snprintf(line, sizeof(line), "\"level\":0,\"pid\":%d,\"path\":\"clone3\"", base + 2);
+	snprintf(line, sizeof(line), "\"level\":0,\"pid\":%d,\"via\":\"clone3\"", base + 2);
 	ASSERT_TRUE(strstr(out, line) != NULL);
 	ASSERT_TRUE(strstr(out, "\"verdict\":\"deny\",\"reason\":\"range\"") != NULL);
 
