@@ -122,7 +122,8 @@ PIDPOLICY	:= $(BUILD)/loader/pidpolicy
 ASAN_PIDPOLICY	:= $(ASAN)/loader/pidpolicy
 
 $(PIDPOLICY) $(ASAN_PIDPOLICY): loader/pidpolicy.c loader/parse.c loader/parse.h loader/monitor.c \
-		loader/monitor.h loader/policyfile.c loader/policyfile.h $(BUILD)/bpf/pidpolicy.skel.h \
+		loader/monitor.h loader/nshold.c loader/nshold.h loader/policyfile.c \
+		loader/policyfile.h $(BUILD)/bpf/pidpolicy.skel.h \
 		$(wildcard include/*.h) | $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
@@ -152,6 +153,8 @@ $(HOST_TESTS) $(ASAN_HOST_TESTS): tests/host/$$(@F).c $(HARNESS_SRC) tests/harne
 $(call host_test,parse_test): loader/parse.c loader/parse.h
 $(call host_test,policyfile_test): loader/policyfile.c loader/policyfile.h loader/parse.c \
 		loader/parse.h
+# The decision of the BPF program and explain, over maps in arrays.
+$(call host_test,decide_test): include/pidpolicy_decide.h include/pidpolicy.h
 
 # In-VM tests share tests/vm/vmtest.c and may embed a BPF skeleton named
 # after them (smoke_test.c includes smoke_test.skel.h from smoke_test.bpf.c).
@@ -231,7 +234,7 @@ initramfs: $(INITRAMFS)
 # The VM suite runs in two VMs side by side, about equal in time (a test
 # mostly keeps one vCPU busy): the pid policy tests and the ABI fuzzer in
 # one, the rest in the other.
-VM_GROUP_1	:= pidpolicy_test race_test bypass_test asan_loader_test clone2_fuzz_test
+VM_GROUP_1	:= pidpolicy_test race_test bypass_test state_test asan_loader_test clone2_fuzz_test
 VM_GROUP_2	:= $(filter-out $(VM_GROUP_1),$(notdir $(VM_TESTS) $(VM_TESTS_32)))
 
 test: kernel tests initramfs
@@ -334,13 +337,13 @@ bench: kernel initramfs $(BENCH)
 # libFuzzer targets of the loader's parsers (tests/fuzz/NAME_fuzz.c, corpus in
 # tests/fuzz/corpus/NAME, dictionary tests/fuzz/NAME.dict) built into
 # build/fuzz/NAME with ASan+UBSan. What the parsers would ask of the machine
-# (namespace and cgroup paths, pid_max) tests/fuzz/fuzz.c fakes through
+# (namespace and cgroup paths) tests/fuzz/fuzz.c fakes through
 # FUZZ_WRAP. `make test` runs each for 20 s (tests/host/fuzz_test.c);
 # `make fuzz FUZZ_SECONDS=N` for longer, with a random seed (FUZZ_SEED=0).
 FUZZ_CC		:= clang-14
 FUZZ_CFLAGS	:= -g -O1 -std=gnu11 -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
 		   -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_WRAP	:= -Wl,--wrap=open,--wrap=stat,--wrap=statfs,--wrap=pidns_pid_max
+FUZZ_WRAP	:= -Wl,--wrap=open,--wrap=stat,--wrap=statfs
 FUZZERS		:= $(patsubst tests/fuzz/%_fuzz.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*_fuzz.c))
 FUZZ_SECONDS	?= 300
 FUZZ_SEED	?= 0

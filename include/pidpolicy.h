@@ -30,7 +30,16 @@ enum pidpolicy_caller_kind {
 	PIDPOLICY_CALLER_ANY = 0,
 	PIDPOLICY_CALLER_UID = 1,	/* effective uid in the initial user ns */
 	PIDPOLICY_CALLER_CGROUP = 2,	/* cgroup v2 id of the caller's cgroup */
+	PIDPOLICY_CALLER_CGROUP_TREE = 3, /* cgroup v2 id of the caller's cgroup
+					   * or of one of its ancestors */
 };
+
+/*
+ * A cgroup-tree rule matches through the caller's ancestors at cgroup levels
+ * 0 (the root) to PIDPOLICY_CGROUP_TREE_LEVELS - 1: its cgroup must be at one
+ * of those levels. Each level costs a decision up to two rule lookups.
+ */
+#define PIDPOLICY_CGROUP_TREE_LEVELS	8
 
 enum pidpolicy_mode {
 	PIDPOLICY_MODE_UNSET = 0,	/* no mode for this ns: use the default */
@@ -49,7 +58,10 @@ enum pidpolicy_config_slot {
 	PIDPOLICY_CONFIG_GEN = 0,		/* active policy generation */
 	PIDPOLICY_CONFIG_EVENTS_ALL_UNTIL = 1,	/* report allowed decisions until
 						 * this CLOCK_MONOTONIC ns time */
-	PIDPOLICY_CONFIG_EVENTS_LOST = 2,	/* events the ring buffer dropped */
+	PIDPOLICY_CONFIG_EVENTS_LOST = 2,	/* events the ring buffers dropped */
+	PIDPOLICY_CONFIG_EVENTS_SUPPRESSED = 3,	/* events over a namespace's rate */
+	PIDPOLICY_CONFIG_CHARGES_KEPT = 4,	/* charges `charged` had no room
+						 * for: never given back */
 	PIDPOLICY_CONFIG_SLOTS,
 };
 
@@ -59,6 +71,8 @@ enum pidpolicy_reason {
 	PIDPOLICY_REASON_NO_RULE = 2,	/* no rule for this namespace and caller */
 	PIDPOLICY_REASON_RANGE = 3,	/* rules exist, none holds the pid */
 	PIDPOLICY_REASON_QUOTA = 4,	/* the namespace's max-chosen is reached */
+	PIDPOLICY_REASON_ACCOUNTING = 5,	/* a limit is in force but the
+						 * charge could not be recorded */
 };
 
 enum pidpolicy_verdict_kind {
@@ -121,10 +135,35 @@ struct pidpolicy_chosen {
 	__s64 live;
 };
 
-/* Namespaces a process was charged to, until its pids are freed. */
+#define PIDPOLICY_MAX_LEVELS	33	/* MAX_PID_NS_LEVEL + 1 */
+
+/*
+ * Namespaces a process was charged to, until its pids are freed. alloc_pid()
+ * chooses from the innermost level outward, so within one call the levels
+ * of the charges go down: one that does not started another call.
+ */
 struct pidpolicy_charges {
 	__u32 nr;
-	__u32 ns_inum[33];		/* MAX_PID_NS_LEVEL + 1 */
+	__u32 last_level;		/* level of ns_inum[nr - 1] */
+	__u32 ns_inum[PIDPOLICY_MAX_LEVELS];
+};
+
+/* Value of map `ns_index`: the key's namespace has entries in the policy maps. */
+struct pidpolicy_ns_index {
+	__u32 reserved;			/* 0 */
+};
+
+/*
+ * Events of callers outside the initial user namespace are rate-limited per
+ * target namespace: a token bucket of PIDPOLICY_EVENTS_BURST events that
+ * refills at PIDPOLICY_EVENTS_PER_SEC (a GCRA: one theoretical arrival time).
+ */
+#define PIDPOLICY_EVENTS_PER_SEC	50
+#define PIDPOLICY_EVENTS_BURST		100
+
+/* Value of map `event_budget`, keyed by struct pidpolicy_ns_key. */
+struct pidpolicy_event_budget {
+	__u64 tat_ns;			/* bucket empty until this time */
 };
 
 /* Ring buffer record of one decision, for `pidpolicy monitor`. */
@@ -146,6 +185,7 @@ struct pidpolicy_decisions {
 	__u64 allowed;			/* by a rule, or in mode off */
 	__u64 denied;			/* enforce: the call failed with EPERM */
 	__u64 audited;			/* audit: would have been denied */
+	__u64 suppressed;		/* events over the namespace's rate */
 };
 
 #endif /* PIDPOLICY_H */

@@ -10,9 +10,13 @@
  *   static const struct pidpolicy_ns_policy *
  *   pidpolicy_lookup_ns(void *ctx, const struct pidpolicy_ns_policy_key *key);
  *
- * A decision makes at most 2 namespace lookups and 12 rule lookups, however
- * many rules and ranges there are: rules are found by exact key, and a rule's
- * pids are bitmaps found by (rule, chunk).
+ * A decision makes 2 namespace lookups, 6 chunk lookups for the caller's
+ * uid, cgroup and any rules, 2 rule lookups per level of the caller's cgroup
+ * (up to PIDPOLICY_CGROUP_TREE_LEVELS) for cgroup-tree rules and a chunk
+ * lookup for each such rule found, and, if none was, 6 rule lookups for the
+ * reason: at most 2 + 6 + 16 + 16 = 40, however many rules and ranges there
+ * are. Rules are found by exact key, and a rule's pids are bitmaps found by
+ * (rule, chunk).
  */
 #ifndef PIDPOLICY_DECIDE_H
 #define PIDPOLICY_DECIDE_H
@@ -26,6 +30,8 @@ struct pidpolicy_query {
 	__u32 reserved;
 	__u64 uid;			/* caller's effective uid */
 	__u64 cgroup_id;		/* caller's cgroup v2 id */
+	/* ids of the caller's cgroup and its ancestors, any order, 0 unused */
+	__u64 cgroup_tree[PIDPOLICY_CGROUP_TREE_LEVELS];
 };
 
 struct pidpolicy_decision {
@@ -87,6 +93,35 @@ static __always_inline void pidpolicy_ns_settings(void *ctx,
 }
 
 /*
+ * The cgroup-tree rules of the caller's cgroup and its ancestors, the
+ * namespace's before any's: does one hold q->pid? *any_rule is set when such
+ * a rule exists. Rules are looked up before their pids, as most ancestors
+ * have none.
+ */
+static __always_inline int pidpolicy_tree_holds(void *ctx,
+						const struct pidpolicy_query *q,
+						struct pidpolicy_rule_key *key,
+						int *any_rule)
+{
+	int i;
+
+	for (i = 0; i < 2 * PIDPOLICY_CGROUP_TREE_LEVELS; i++) {
+		key->gen = q->gen;
+		key->ns_inum = i < PIDPOLICY_CGROUP_TREE_LEVELS ? q->ns_inum :
+			       PIDPOLICY_NS_ANY;
+		key->caller_kind = PIDPOLICY_CALLER_CGROUP_TREE;
+		key->reserved = 0;
+		key->caller_id = q->cgroup_tree[i % PIDPOLICY_CGROUP_TREE_LEVELS];
+		if (!key->caller_id || !pidpolicy_lookup_rule(ctx, key))
+			continue;
+		*any_rule = 1;
+		if (pidpolicy_rule_holds(ctx, key, q->pid))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * Decide by the rules and the mode. The namespace's limit on live chosen
  * pids is checked apart, by pidpolicy_charge(), as the BPF program counts
  * atomically.
@@ -109,18 +144,42 @@ static __always_inline void pidpolicy_decide(void *ctx,
 
 	for (i = 0; i < 6; i++) {
 		pidpolicy_candidate(q, i, &key);
-		if (pidpolicy_rule_holds(ctx, &key, q->pid)) {
-			d->reason = PIDPOLICY_REASON_RULE;
-			d->matched = 1;
-			d->rule = key;
-			return;
-		}
+		if (pidpolicy_rule_holds(ctx, &key, q->pid))
+			break;
+	}
+	if (i < 6 || pidpolicy_tree_holds(ctx, q, &key, &any_rule)) {
+		d->reason = PIDPOLICY_REASON_RULE;
+		d->matched = 1;
+		d->rule = key;
+		return;
 	}
 	for (i = 0; i < 6 && !any_rule; i++) {
 		pidpolicy_candidate(q, i, &key);
 		any_rule = pidpolicy_lookup_rule(ctx, &key) != 0;
 	}
 	d->reason = any_rule ? PIDPOLICY_REASON_RANGE : PIDPOLICY_REASON_NO_RULE;
+	d->verdict = d->mode == PIDPOLICY_MODE_ENFORCE ? PIDPOLICY_DENY : PIDPOLICY_AUDIT;
+}
+
+/*
+ * Does the process the decision lets be created count against a limit? Only
+ * where one is in force: enforce and audit modes with a max_chosen.
+ */
+static __always_inline int pidpolicy_limited(const struct pidpolicy_decision *d)
+{
+	return d->verdict != PIDPOLICY_DENY && d->mode != PIDPOLICY_MODE_OFF &&
+	       d->max_chosen != PIDPOLICY_NO_LIMIT;
+}
+
+/*
+ * A limit is in force but the charge could not be recorded: fail closed,
+ * as a limit that cannot count cannot hold.
+ */
+static __always_inline void pidpolicy_unaccounted(struct pidpolicy_decision *d)
+{
+	if (d->verdict != PIDPOLICY_ALLOW)
+		return;
+	d->reason = PIDPOLICY_REASON_ACCOUNTING;
 	d->verdict = d->mode == PIDPOLICY_MODE_ENFORCE ? PIDPOLICY_DENY : PIDPOLICY_AUDIT;
 }
 

@@ -8,13 +8,19 @@
  * allowed decisions are too, while config[PIDPOLICY_CONFIG_EVENTS_ALL_UNTIL]
  * is in the future: the monitor renews that lease every second and clears it
  * on exit, so a monitor that is killed stops the flood within LEASE_NS.
+ *
+ * Events come in two ring buffers: `host_events` for callers of the initial
+ * user namespace, `events` for the others, rate-limited per namespace by the
+ * BPF side. A ring buffer has one reader: a second monitor is refused.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -25,6 +31,8 @@
 #include "parse.h"
 
 #define EVENTS_PIN	PIDPOLICY_PIN_DIR "/events"
+#define HOST_EVENTS_PIN	PIDPOLICY_PIN_DIR "/host_events"
+#define MONITOR_LOCK	"/run/pidpolicy-monitor.lock"
 #define CONFIG_PIN	PIDPOLICY_PIN_DIR "/config"
 
 #define MSG_ROOT	"must run as root (the policy is in root-only pins under " \
@@ -89,6 +97,7 @@ static const char *reason_name(__u32 reason)
 	case PIDPOLICY_REASON_NO_RULE:	return "no-rule";
 	case PIDPOLICY_REASON_RANGE:	return "range";
 	case PIDPOLICY_REASON_QUOTA:	return "quota";
+	case PIDPOLICY_REASON_ACCOUNTING: return "accounting";
 	}
 	return NULL;
 }
@@ -198,7 +207,7 @@ static struct json_object *format_json(const struct pidpolicy_event *e,
 	json_object_object_add(o, "ns", json_object_new_uint64(e->ns_inum));
 	json_object_object_add(o, "level", json_object_new_uint64(e->level));
 	json_object_object_add(o, "pid", json_object_new_uint64(e->pid));
-	json_object_object_add(o, "path", json_object_new_string(
+	json_object_object_add(o, "via", json_object_new_string(
 		name_or_number(source_name(e->source), e->source, s, sizeof(s))));
 	return o;
 }
@@ -227,17 +236,18 @@ static int emit_json(struct monitor *m, struct json_object *o)
 	return emit(m, line);
 }
 
-static int emit_lost(struct monitor *m, __u64 lost)
+/* "lost 3 events" or {"lost": 3}; "suppressed 3 events" likewise. */
+static int emit_count(struct monitor *m, const char *what, __u64 count)
 {
 	char line[64];
 	struct json_object *o;
 
 	if (m->json) {
 		o = json_object_new_object();
-		json_object_object_add(o, "lost", json_object_new_uint64(lost));
+		json_object_object_add(o, what, json_object_new_uint64(count));
 		return emit_json(m, o);
 	}
-	snprintf(line, sizeof(line), "lost %llu events\n", (unsigned long long)lost);
+	snprintf(line, sizeof(line), "%s %llu events\n", what, (unsigned long long)count);
 	return emit(m, line);
 }
 
@@ -304,20 +314,53 @@ static int config_set(int fd, __u32 slot, __u64 value)
 	return 0;
 }
 
+/* The counters of events the BPF side did not queue, as monitor reports them. */
+static const struct {
+	__u32 slot;
+	const char *what;
+} not_queued[] = {
+	{ PIDPOLICY_CONFIG_EVENTS_LOST, "lost" },		/* ring buffer full */
+	{ PIDPOLICY_CONFIG_EVENTS_SUPPRESSED, "suppressed" },	/* over the rate */
+};
+#define NR_NOT_QUEUED (sizeof(not_queued) / sizeof(not_queued[0]))
+
 /*
- * Print how many events the BPF side could not queue since *seen. A failed
+ * Print how many events the BPF side did not queue since seen[]. A failed
  * write is left in m->out_err for the caller.
  */
-static int check_lost(struct monitor *m, int config_fd, __u64 *seen)
+static int check_lost(struct monitor *m, int config_fd, __u64 seen[NR_NOT_QUEUED])
 {
-	__u64 lost;
+	__u64 count;
+	size_t i;
 
-	if (config_get(config_fd, PIDPOLICY_CONFIG_EVENTS_LOST, &lost))
-		return 1;
-	if (lost > *seen)
-		emit_lost(m, lost - *seen);
-	*seen = lost;		/* also when it went down: a reload reset it */
+	for (i = 0; i < NR_NOT_QUEUED; i++) {
+		if (config_get(config_fd, not_queued[i].slot, &count))
+			return 1;
+		if (count > seen[i])
+			emit_count(m, not_queued[i].what, count - seen[i]);
+		seen[i] = count;	/* also when it went down: a reload reset it */
+	}
 	return 0;
+}
+
+/*
+ * One monitor at a time: two would split the events of one ring buffer
+ * between them. The lock is dropped when the monitor exits, however.
+ */
+static int lock_monitor(int *fd)
+{
+	*fd = open(MONITOR_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*fd < 0) {
+		err_msg("failed to open %s: %s", MONITOR_LOCK, strerror(errno));
+		return 1;
+	}
+	if (!flock(*fd, LOCK_EX | LOCK_NB))
+		return 0;
+	if (errno == EWOULDBLOCK)
+		err_msg("another 'pidpolicy monitor' is running: stop it first (the events have one reader)");
+	else
+		err_msg("failed to lock %s: %s", MONITOR_LOCK, strerror(errno));
+	return 1;
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -327,19 +370,28 @@ int monitor_events(bool json, bool all)
 	struct monitor m = { .json = json };
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	struct ring_buffer *rb = NULL;
-	int events_fd = -1, config_fd = -1, err, ret = 1;
-	__u64 lost_seen, lease = 0, current;
+	int events_fd = -1, host_fd = -1, config_fd = -1, lock_fd = -1, err, ret = 1;
+	__u64 lost_seen[NR_NOT_QUEUED], lease = 0, current;
 	long long now, renewed = 0;
 	bool ready = false;
+	size_t i;
 
 	if (open_map(EVENTS_PIN, BPF_MAP_TYPE_RINGBUF, 0, 0, &events_fd) ||
+	    open_map(HOST_EVENTS_PIN, BPF_MAP_TYPE_RINGBUF, 0, 0, &host_fd) ||
 	    open_map(CONFIG_PIN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64),
 		     &config_fd) ||
-	    config_get(config_fd, PIDPOLICY_CONFIG_EVENTS_LOST, &lost_seen))
+	    lock_monitor(&lock_fd))
 		goto out_close;
+	for (i = 0; i < NR_NOT_QUEUED; i++)
+		if (config_get(config_fd, not_queued[i].slot, &lost_seen[i]))
+			goto out_close;
 
 	m.wall_offset = wall_offset();
-	rb = ring_buffer__new(events_fd, handle_event, &m, NULL);
+	rb = ring_buffer__new(host_fd, handle_event, &m, NULL);
+	if (rb && ring_buffer__add(rb, events_fd, handle_event, &m)) {
+		ring_buffer__free(rb);
+		rb = NULL;
+	}
 	if (!rb) {
 		err_msg("failed to open ring buffer %s: %s", EVENTS_PIN,
 			strerror(errno));
@@ -373,7 +425,7 @@ int monitor_events(bool json, bool all)
 			err_msg("failed to read events: %s", strerror(-err));
 			goto out;
 		}
-		if (!m.out_err && check_lost(&m, config_fd, &lost_seen))
+		if (!m.out_err && check_lost(&m, config_fd, lost_seen))
 			goto out;
 		if (m.out_err) {
 			err_msg("failed to write events: %s", strerror(m.out_err));
@@ -382,7 +434,7 @@ int monitor_events(bool json, bool all)
 	}
 	/* What was queued before the signal, then what was lost meanwhile. */
 	ring_buffer__consume(rb);
-	if (!m.out_err && check_lost(&m, config_fd, &lost_seen))
+	if (!m.out_err && check_lost(&m, config_fd, lost_seen))
 		goto out;
 	if (m.out_err) {
 		err_msg("failed to write events: %s", strerror(m.out_err));
@@ -404,5 +456,9 @@ out_close:
 		close(config_fd);
 	if (events_fd >= 0)
 		close(events_fd);
+	if (host_fd >= 0)
+		close(host_fd);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return ret;
 }

@@ -3,9 +3,9 @@
  * Parsing and bitmap helpers of the pidpolicy CLI (see parse.h).
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -15,7 +15,6 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
@@ -158,7 +157,7 @@ static int parse_range_pid(const char *s, size_t len, const char *elem,
 			    elem);
 	if (ret == -ERANGE || v >= pid_max)
 		return fail(err, errlen,
-			    "pid %.*s in '%s' is beyond the namespace's pid_max %u: pids go up to %u",
+			    "pid %.*s in '%s' is beyond pid_max %u: pids go up to %u",
 			    (int)len, s, elem, pid_max, pid_max - 1);
 	if (v == 0)
 		return fail(err, errlen, "pid 0 in '%s' is not valid: pids start at 1",
@@ -448,6 +447,85 @@ int parse_cgroup(const char *path, __u64 *id, char *err, size_t errlen)
 	return 0;
 }
 
+int cgroup_ancestors(const char *path, __u64 *ids, size_t max, size_t *n)
+{
+	char at[PATH_MAX];
+	struct statfs sfs;
+	struct stat st;
+	size_t len;
+
+	/* ".." walks the kernel's tree: no symlink or "a/../b" misleads it */
+	len = (size_t)snprintf(at, sizeof(at), "%s", path);
+	for (*n = 0; len < sizeof(at); *n += 1) {
+		if (statfs(at, &sfs) || stat(at, &st))
+			return *n ? 0 : -errno;	/* above the mount: done */
+		if (sfs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode))
+			return *n ? 0 : -ENOTDIR;
+		if (*n && ids[*n - 1] == st.st_ino)
+			return 0;		/* the root is its own parent */
+		if (*n == max)
+			return -E2BIG;
+		ids[*n] = st.st_ino;
+		len += (size_t)snprintf(at + len, sizeof(at) - len, "/..");
+	}
+	return -ENAMETOOLONG;
+}
+
+int parse_cgroup_tree(const char *path, __u64 *id, char *err, size_t errlen)
+{
+	__u64 ids[PIDPOLICY_CGROUP_TREE_LEVELS];
+	size_t n;
+	int ret;
+
+	if (parse_cgroup(path, id, err, errlen))
+		return -1;
+	ret = cgroup_ancestors(path, ids, PIDPOLICY_CGROUP_TREE_LEVELS, &n);
+	if (ret == -E2BIG)
+		return fail(err, errlen,
+			    "cgroup %s is deeper than level %d: cgroup-tree rules take a cgroup at most %d levels below /sys/fs/cgroup (use --cgroup for deeper ones)",
+			    path, PIDPOLICY_CGROUP_TREE_LEVELS - 1,
+			    PIDPOLICY_CGROUP_TREE_LEVELS - 1);
+	if (ret)
+		return fail(err, errlen, "cannot walk up from cgroup %s: %s", path,
+			    strerror(-ret));
+	return 0;
+}
+
+int parse_caller_pid(const char *s, __u32 *euid, char *cgroup, size_t len,
+		     char *err, size_t errlen)
+{
+	unsigned int ruid, uid;
+	char path[64], line[4096];
+	int found = 0;
+	__u64 pid;
+	FILE *f;
+
+	if (parse_decimal(s, strlen(s), INT32_MAX, &pid) || !pid)
+		return fail(err, errlen, "--caller '%s' is not valid: give the pid of a process", s);
+	snprintf(path, sizeof(path), "/proc/%llu/status", (unsigned long long)pid);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "Uid: %u %u", &ruid, &uid) == 2;
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/%llu/cgroup", (unsigned long long)pid);
+	f = found ? fopen(path, "re") : NULL;
+	found = 0;
+	/* the cgroup v2 line: "0::/path" */
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "0::/", 4);
+	if (f)
+		fclose(f);
+	if (!found)
+		return fail(err, errlen,
+			    "cannot read the uid and cgroup v2 of process %s: give the pid of a running process (cgroup v2 mounted)",
+			    s);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(cgroup, len, "/sys/fs/cgroup%s", strcmp(line + 3, "/") ? line + 3 : "");
+	*euid = uid;
+	return 0;
+}
+
 static const char *const mode_names[] = {
 	[PIDPOLICY_MODE_UNSET] = "unset",
 	[PIDPOLICY_MODE_OFF] = "off",
@@ -473,223 +551,4 @@ const char *mode_name(__u32 mode)
 	if (mode > PIDPOLICY_MODE_ENFORCE)
 		return "invalid";
 	return mode_names[mode];
-}
-
-/* ---- pid_max of a namespace --------------------------------------------- */
-
-/* A pid namespace with a process in it, as a walk of /proc found it. */
-struct pidns_proc {
-	__u32 inum;
-	pid_t pid;
-	bool read;		/* pidns_pid_max() was asked, and said: */
-	int err;
-	__u32 pid_max;
-};
-
-/* The walk shared between pidns_cache_begin() and pidns_cache_end(). */
-static struct {
-	bool on, walked;
-	struct pidns_proc *v;
-	size_t n;
-} cache;
-
-static int cmp_pidns_proc(const void *a, const void *b)
-{
-	const struct pidns_proc *x = a, *y = b;
-
-	return x->inum < y->inum ? -1 : x->inum > y->inum;
-}
-
-/* The pid namespaces of /proc's processes, one process each, by inode. */
-static int walk_proc(struct pidns_proc **out, size_t *n)
-{
-	struct pidns_proc *v = NULL, *tmp;
-	size_t cap = 0, i, j;
-	struct dirent *de;
-	char path[64];
-	struct stat st;
-	DIR *dir = opendir("/proc");
-
-	if (!dir)
-		return -errno;
-	*n = 0;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%.16s/ns/pid", de->d_name);
-		if (stat(path, &st))
-			continue;	/* gone meanwhile */
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			tmp = realloc(v, cap * sizeof(*v));
-			if (!tmp) {
-				free(v);
-				closedir(dir);
-				return -ENOMEM;
-			}
-			v = tmp;
-		}
-		v[*n] = (struct pidns_proc){ .inum = (__u32)st.st_ino, .pid = atoi(de->d_name) };
-		(*n)++;
-	}
-	closedir(dir);
-	qsort(v, *n, sizeof(*v), cmp_pidns_proc);
-	for (i = 0, j = 0; i < *n; i++)
-		if (!j || v[j - 1].inum != v[i].inum)
-			v[j++] = v[i];
-	*n = j;
-	*out = v;
-	return 0;
-}
-
-static struct pidns_proc *find_pidns(struct pidns_proc *v, size_t n, __u32 inum)
-{
-	struct pidns_proc key = { .inum = inum };
-
-	return n ? bsearch(&key, v, n, sizeof(*v), cmp_pidns_proc) : NULL;
-}
-
-void pidns_cache_begin(void)
-{
-	cache.on = true;
-}
-
-void pidns_cache_end(void)
-{
-	free(cache.v);
-	memset(&cache, 0, sizeof(cache));
-}
-
-/* kernel.pid_max as the calling process sees it: its pid namespace's. */
-static int read_own_pid_max(__u32 *pid_max)
-{
-	char buf[32];
-	ssize_t len;
-	__u64 v;
-	int fd = open("/proc/sys/kernel/pid_max", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	len = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (len < 0)
-		return -errno;
-	while (len && buf[len - 1] == '\n')
-		len--;
-	if (parse_decimal(buf, (size_t)len, PIDPOLICY_PID_LIMIT, &v) || v < 2)
-		return -EINVAL;
-	*pid_max = (__u32)v;
-	return 0;
-}
-
-/*
- * In the forked child: enter the namespace and fork a process into it (so
- * the namespace's init must still live) that sends its pid_max to out.
- */
-static int pidns_child(int nsfd, int out)
-{
-	__u32 pid_max;
-	pid_t pid;
-	int status;
-
-	if (setns(nsfd, CLONE_NEWPID))
-		return 1;
-	pid = fork();
-	if (pid < 0)
-		return 1;
-	if (pid == 0)
-		_exit(read_own_pid_max(&pid_max) ||
-		      write(out, &pid_max, sizeof(pid_max)) != sizeof(pid_max));
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-		return 1;
-	return WEXITSTATUS(status);
-}
-
-/* kernel.pid_max as a process in the namespace at path sees it. */
-static int pid_max_in_ns(const char *path, __u32 *pid_max)
-{
-	int nsfd, pipefd[2], status, ret = 0;
-	ssize_t len;
-	pid_t pid;
-
-	nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0)
-		return -errno;
-	if (pipe2(pipefd, O_CLOEXEC)) {
-		ret = -errno;
-		close(nsfd);
-		return ret;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		close(pipefd[0]);
-		_exit(pidns_child(nsfd, pipefd[1]));
-	}
-	if (pid < 0)
-		ret = -errno;
-	close(pipefd[1]);
-	close(nsfd);
-	do {
-		len = ret ? 0 : read(pipefd[0], pid_max, sizeof(*pid_max));
-	} while (len < 0 && errno == EINTR);
-	close(pipefd[0]);
-	if (pid > 0 && (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-			WEXITSTATUS(status) || len != sizeof(*pid_max)))
-		ret = -ESRCH;	/* no process could live in it */
-	return ret;
-}
-
-/* pidns_pid_max() of the namespace at path. */
-static int pid_max_at(const char *path, __u32 *pid_max)
-{
-	__u32 ns_max, own;
-	int err = pid_max_in_ns(path, &ns_max);
-
-	if (err)
-		return err;
-	/*
-	 * alloc_pid() keeps pids below the pid_max of every ancestor too; ours
-	 * is one (setns() only enters descendants), often the one that counts.
-	 */
-	if (!read_own_pid_max(&own) && own < ns_max)
-		ns_max = own;
-	*pid_max = ns_max;
-	return 0;
-}
-
-int pidns_pid_max(__u32 inum, const char *path, __u32 *pid_max)
-{
-	struct pidns_proc *walk = NULL, *p = NULL;
-	size_t n = 0;
-	char found[64];
-	int err;
-
-	*pid_max = PIDPOLICY_PID_LIMIT;
-	if (inum == PIDPOLICY_NS_ANY)
-		return 0;
-	if (cache.on) {
-		if (!cache.walked)
-			cache.walked = !walk_proc(&cache.v, &cache.n);
-		p = find_pidns(cache.v, cache.n, inum);
-		if (p && p->read) {
-			*pid_max = p->pid_max;
-			return p->err;
-		}
-	} else if (!path && !walk_proc(&walk, &n)) {
-		p = find_pidns(walk, n, inum);
-	}
-	if (!path) {
-		if (!p) {
-			free(walk);
-			return 0;	/* no process: only the limit is known */
-		}
-		snprintf(found, sizeof(found), "/proc/%d/ns/pid", (int)p->pid);
-		path = found;
-	}
-	free(walk);
-	err = pid_max_at(path, pid_max);
-	if (cache.on && p)
-		*p = (struct pidns_proc){ p->inum, p->pid, true, err, *pid_max };
-	return err;
 }

@@ -81,6 +81,24 @@ int parse_uid(const char *s, __u32 *uid, char *err, size_t errlen);
 int parse_pid(const char *s, __u32 *pid, char *err, size_t errlen);
 /* PATH of a cgroup v2 directory: *id is its cgroup id (inode number). */
 int parse_cgroup(const char *path, __u64 *id, char *err, size_t errlen);
+/*
+ * The ids of the cgroup v2 directory at path and of its ancestors up to the
+ * root of its cgroup2 mount: ids[0..*n), path's own first. At most max
+ * (-E2BIG beyond). 0 or -errno.
+ */
+int cgroup_ancestors(const char *path, __u64 *ids, size_t max, size_t *n);
+/*
+ * PATH of a --cgroup-tree rule: a cgroup v2 directory no deeper than level
+ * PIDPOLICY_CGROUP_TREE_LEVELS - 1 (the mount's root is level 0), whose id
+ * goes to *id.
+ */
+int parse_cgroup_tree(const char *path, __u64 *id, char *err, size_t errlen);
+/*
+ * The caller PID (decimal) as the policy would see it: its effective uid and
+ * its cgroup v2 directory under /sys/fs/cgroup, read from /proc/PID.
+ */
+int parse_caller_pid(const char *s, __u32 *euid, char *cgroup, size_t len,
+		     char *err, size_t errlen);
 /* enforce, audit or off: an enum pidpolicy_mode. */
 int parse_mode(const char *s, __u32 *mode, char *err, size_t errlen);
 /* A --max-chosen value: a count of processes, or "none" (PIDPOLICY_NO_LIMIT). */
@@ -88,23 +106,5 @@ int parse_max_chosen(const char *s, __u32 *max, char *err, size_t errlen);
 void format_limit(__u32 max, char *buf, size_t len);
 /* "enforce", "audit", "off" or "unset". */
 const char *mode_name(__u32 mode);
-
-/*
- * The pid_max of the pid namespace inum: read by a process inside it (a
- * grandchild forked after setns()), and no more than the caller's own (an
- * ancestor's pid_max bounds the namespace's pids too). path names the
- * namespace (may be NULL: then found by scanning /proc/[pid]/ns/pid).
- * PIDPOLICY_NS_ANY and a namespace with no process give PIDPOLICY_PID_LIMIT.
- * Returns 0 or -errno.
- */
-int pidns_pid_max(__u32 inum, const char *path, __u32 *pid_max);
-
-/*
- * Between these two, pidns_pid_max() walks /proc once, not at every call
- * without a path, and reads each namespace's pid_max once: for callers that
- * ask about many namespaces, like a policy file naming thousands of them.
- */
-void pidns_cache_begin(void);
-void pidns_cache_end(void);
 
 #endif /* PIDPOLICY_PARSE_H */

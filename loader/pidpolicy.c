@@ -29,6 +29,7 @@
 #include "pidpolicy.h"
 #include "pidpolicy.skel.h"
 #include "monitor.h"
+#include "nshold.h"
 #include "parse.h"
 #include "policyfile.h"
 
@@ -51,20 +52,23 @@ static const char usage_text[] =
 "ns_last_pid, per pid namespace, through the BPF LSM hook pid_choose.\n"
 "\n"
 "Commands:\n"
-"  load                       load, attach and pin under " PIDPOLICY_PIN_DIR "\n"
+"  load [--policy FILE]       load, fill with FILE, attach and pin under " PIDPOLICY_PIN_DIR "\n"
 "  unload                     detach and remove the pins\n"
 "  status [--json]            loaded?, BPF LSM active?, modes, decision counters\n"
-"  allow  --ns NS [--uid UID | --cgroup PATH] --pids RANGES\n"
-"  revoke --ns NS [--uid UID | --cgroup PATH] [--pids RANGES]\n"
+"  allow  --ns NS [CALLER] --pids RANGES\n"
+"  revoke --ns NS [CALLER] [--pids RANGES]\n"
 "  mode   (--ns NS | --default) enforce|audit|off\n"
 "  limit  --ns NS --max-chosen N|none   live processes with chosen pids, at most\n"
 "  show   [--ns NS] [--json]\n"
-"  explain --ns NS [--uid UID | --cgroup PATH] --pid N [--json]\n"
+"  explain --ns NS [--uid UID] [--cgroup PATH] --pid N [--json]\n"
+"  explain --ns NS --caller PID --pid N [--json]   as process PID would choose\n"
 "  apply  FILE                validate FILE, then make it the whole policy at once\n"
 "  dump                       print the active policy in the format of apply\n"
 "  monitor [--json] [--all]   print denials (and, with --all, every decision)\n"
 "\n"
 "  NS      'any', a pid namespace inode number, or /proc/PID/ns/pid\n"
+"  CALLER  --uid UID, --cgroup PATH (that cgroup) or --cgroup-tree PATH (that\n"
+"          cgroup and every cgroup below it); none: any caller\n"
 "  UID     effective uid of the caller, as seen in the initial user namespace\n"
 "  PATH    cgroup v2 directory of the caller, e.g. /sys/fs/cgroup/app.slice\n"
 "  RANGES  pids and ranges, e.g. 300-999,1000,5000-5999\n"
@@ -86,8 +90,11 @@ enum opt_bits {
 	OPT_WORD	= 1 << 7,	/* one positional word (the mode) */
 	OPT_MAX_CHOSEN	= 1 << 8,
 	OPT_ALL		= 1 << 9,
+	OPT_CGROUP_TREE	= 1 << 10,
+	OPT_CALLER_PID	= 1 << 11,	/* explain --caller PID */
+	OPT_POLICY	= 1 << 12,	/* load --policy FILE */
 };
-#define OPT_CALLER	(OPT_UID | OPT_CGROUP)
+#define OPT_CALLER	(OPT_UID | OPT_CGROUP | OPT_CGROUP_TREE)
 
 /* Everything the command line asked for, validated. */
 struct env {
@@ -96,9 +103,13 @@ struct env {
 	bool json;
 	unsigned int given;		/* enum opt_bits */
 	const char *ns_arg, *uid_arg, *cgroup_arg, *pids_arg, *pid_arg, *word;
-	const char *max_chosen_arg;
-	bool ns_is_path;
+	const char *max_chosen_arg, *cgroup_tree_arg, *caller_pid_arg, *policy_arg;
 	struct pidpolicy_rule_key rule;	/* --ns and the caller */
+	struct {			/* explain: the whole caller */
+		__u64 uid;		/* UINT64_MAX: none */
+		__u64 cgroup_id;	/* 0: none */
+		__u64 cgroup_tree[PIDPOLICY_CGROUP_TREE_LEVELS];
+	} who;
 	struct pid_range *ranges;	/* --pids */
 	size_t nr_ranges;
 	__u32 pid;			/* --pid */
@@ -115,17 +126,19 @@ struct pins {
 	int config;
 	int chosen_live;
 	int rcu_barrier;
+	int ns_index;
 	int dir;
 	__u32 gen;			/* the active policy generation */
 };
 
-#define PINS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, 0 }
+#define PINS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1, 0 }
 
 struct command {
 	const char *name;
 	unsigned int allowed;		/* enum opt_bits */
 	unsigned int required;
-	bool needs_pins;		/* run only when loaded */
+	int needs_pins;			/* run only when loaded, holding this
+					 * lock: LOCK_EX to edit, LOCK_SH to read */
 	int (*run)(const struct env *env, const struct pins *pins);
 };
 
@@ -157,6 +170,8 @@ static void format_caller(const struct pidpolicy_rule_key *key, char *buf,
 		snprintf(buf, len, "uid:%llu", (unsigned long long)key->caller_id);
 	else if (key->caller_kind == PIDPOLICY_CALLER_CGROUP)
 		snprintf(buf, len, "cgroup:%llu", (unsigned long long)key->caller_id);
+	else if (key->caller_kind == PIDPOLICY_CALLER_CGROUP_TREE)
+		snprintf(buf, len, "cgroup-tree:%llu", (unsigned long long)key->caller_id);
 	else
 		snprintf(buf, len, "any");
 }
@@ -164,13 +179,16 @@ static void format_caller(const struct pidpolicy_rule_key *key, char *buf,
 static const char *caller_kind_name(__u32 kind)
 {
 	return kind == PIDPOLICY_CALLER_UID ? "uid" :
-	       kind == PIDPOLICY_CALLER_CGROUP ? "cgroup" : "any";
+	       kind == PIDPOLICY_CALLER_CGROUP ? "cgroup" :
+	       kind == PIDPOLICY_CALLER_CGROUP_TREE ? "cgroup-tree" : "any";
 }
 
+/*
+ * "ns" is a number in every JSON output, as in the maps: the namespace's
+ * inode, 0 (PIDPOLICY_NS_ANY) for any.
+ */
 static struct json_object *json_ns(__u32 inum)
 {
-	if (inum == PIDPOLICY_NS_ANY)
-		return json_object_new_string("any");
 	return json_object_new_uint64(inum);
 }
 
@@ -498,6 +516,8 @@ static const struct pinned_map {
 	{ "chosen_live", offsetof(struct pins, chosen_live),
 	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_chosen) },
 	{ "rcu_barrier", offsetof(struct pins, rcu_barrier), sizeof(__u32), sizeof(__u32) },
+	{ "ns_index", offsetof(struct pins, ns_index),
+	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_ns_index) },
 };
 
 #define PIN_FD(pins, m) ((int *)((char *)(pins) + (m)->offset))
@@ -510,9 +530,36 @@ static int check_root(void)
 	return EXIT_RUNTIME;
 }
 
+/*
+ * The programs in the order load attaches them: those that count chosen
+ * pids first, so every pid the hook charges is given back; unload detaches
+ * in the reverse order, the hook first.
+ */
+static const char *const attach_order[] = {
+	"retire_ns", "free_pid_entry", "alloc_pid_exit", "pid_choose",
+};
+#define NR_PROGS	(sizeof(attach_order) / sizeof(attach_order[0]))
+
+/* The hook's link is pinned last: its pin marks a complete load. */
 static bool is_loaded(void)
 {
 	return access(LINK_PIN, F_OK) == 0;
+}
+
+/* Pins of a load that did not finish (no hook link, but other pins). */
+static bool is_incomplete(void)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	if (is_loaded())
+		return false;
+	for (i = 0; i < NR_PROGS; i++) {
+		snprintf(path, sizeof(path), "%s/%s_link", PIDPOLICY_PIN_DIR, attach_order[i]);
+		if (!access(path, F_OK))
+			return true;
+	}
+	return false;
 }
 
 static void close_pins(struct pins *pins)
@@ -560,15 +607,28 @@ static int open_pin(const struct pinned_map *m, int *fd)
 	return 0;
 }
 
-/*
- * Open every pinned map, holding the lock of their directory so that
- * concurrent edits (read-modify-write of chunks) do not interleave. Prints
- * the error and returns an exit status.
- */
-static int open_pins(struct pins *pins)
+/* The active policy generation, config[PIDPOLICY_CONFIG_GEN]. */
+static int read_gen(struct pins *pins)
 {
-	__u32 slot;
+	__u32 slot = PIDPOLICY_CONFIG_GEN;
 	__u64 gen;
+
+	if (bpf_map_lookup_elem(pins->config, &slot, &gen)) {
+		err_msg("failed to read the policy generation: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	pins->gen = (__u32)gen;
+	return 0;
+}
+
+/*
+ * Open every pinned map, holding the lock of their directory: LOCK_EX so
+ * that edits (read-modify-write of chunks, apply's generations) do not
+ * interleave, LOCK_SH for readers, who may run together. Prints the error
+ * and returns an exit status.
+ */
+static int open_pins(struct pins *pins, int lock)
+{
 	size_t i;
 	int err;
 
@@ -577,7 +637,7 @@ static int open_pins(struct pins *pins)
 		return EXIT_RUNTIME;
 	}
 	pins->dir = open(PIDPOLICY_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pins->dir < 0 || flock(pins->dir, LOCK_EX)) {
+	if (pins->dir < 0 || flock(pins->dir, lock)) {
 		err_msg("failed to lock %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
 		return EXIT_RUNTIME;
 	}
@@ -586,13 +646,7 @@ static int open_pins(struct pins *pins)
 		if (err)
 			return err;
 	}
-	slot = PIDPOLICY_CONFIG_GEN;
-	if (bpf_map_lookup_elem(pins->config, &slot, &gen)) {
-		err_msg("failed to read the policy generation: %s", strerror(errno));
-		return EXIT_RUNTIME;
-	}
-	pins->gen = (__u32)gen;
-	return 0;
+	return read_gen(pins);
 }
 
 /* ---- checks of the running kernel --------------------------------------- */
@@ -708,100 +762,233 @@ static int check_pin_dir(int dir)
 	return EXIT_RUNTIME;
 }
 
-static int set_pin_paths(struct pidpolicy_bpf *skel)
+/*
+ * State of the programs' runs, not policy: a load starts it afresh. Pins
+ * left by an earlier load missed every exit and free_pid() meanwhile, and
+ * a stale charge at a reused struct pid address would never be given back.
+ */
+static const char *const runtime_maps[] = {
+	"decisions", "chosen_live", "charging", "charged", "event_budget",
+	"events", "host_events",
+};
+
+static int remove_runtime_pins(void)
 {
 	char path[PATH_MAX];
-	struct bpf_map *map;
+	size_t i;
+
+	for (i = 0; i < sizeof(runtime_maps) / sizeof(runtime_maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, runtime_maps[i]);
+		if (unlink(path) && errno != ENOENT) {
+			err_msg("failed to remove %s: %s", path, strerror(errno));
+			return EXIT_RUNTIME;
+		}
+	}
+	return 0;
+}
+
+
+/* What this load pinned, in order, to undo it if the load fails. */
+struct load_undo {
+	char names[32][64];		/* under PIDPOLICY_PIN_DIR */
+	size_t n;
+};
+
+static void undo_add(struct load_undo *u, const char *name, const char *suffix)
+{
+	if (u->n < sizeof(u->names) / sizeof(u->names[0]))
+		snprintf(u->names[u->n++], sizeof(u->names[0]), "%s%s", name, suffix);
+}
+
+/* Remove what this load pinned, the last pin first. */
+static void undo_load(const struct load_undo *u)
+{
+	char path[PATH_MAX];
+	size_t i = u->n;
+
+	while (i--) {
+		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, u->names[i]);
+		if (unlink(path) && errno != ENOENT)
+			err_msg("failed to remove %s: %s (run 'pidpolicy unload')", path,
+				strerror(errno));
+	}
+}
+
+/* Pin prog as DIR/<name> and its link as DIR/<name>_link. */
+static int pin_prog_and_link(struct bpf_program *prog, struct bpf_link *link,
+			     struct load_undo *u)
+{
+	const char *name = bpf_program__name(prog);
+	char path[PATH_MAX];
 	int err;
 
-	bpf_object__for_each_map(map, skel->obj) {
-		if (bpf_map__is_internal(map))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR,
-			 bpf_map__name(map));
-		err = bpf_map__set_pin_path(map, path);
+	/* a stale pin of a failed load would make pinning fail */
+	snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, name);
+	unlink(path);
+	err = bpf_program__pin(prog, path);
+	if (!err) {
+		undo_add(u, name, "");
+		strncat(path, "_link", sizeof(path) - strlen(path) - 1);
+		unlink(path);
+		err = bpf_link__pin(link, path);
+	}
+	if (err) {
+		err_msg("failed to pin program %s at %s: %s", name, path, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	undo_add(u, name, "_link");
+	return 0;
+}
+
+/*
+ * Attach in attach_order, and pin each program and link: the hook's link
+ * goes last, as the mark of a complete load. The skeleton would attach the
+ * hook first: a pid it charged while alloc_pid_exit or free_pid_entry is
+ * not yet attached would never be given back.
+ */
+static int attach_and_pin(struct pidpolicy_bpf *skel, struct bpf_link **links,
+			  struct load_undo *u)
+{
+	struct bpf_program *prog;
+	size_t i;
+	int err;
+
+	for (i = 0; i < NR_PROGS; i++) {
+		prog = bpf_object__find_program_by_name(skel->obj, attach_order[i]);
+		links[i] = prog ? bpf_program__attach(prog) : NULL;
+		if (!links[i]) {
+			err_msg("failed to attach program %s: %s", attach_order[i],
+				strerror(prog ? errno : ENOENT));
+			return EXIT_RUNTIME;
+		}
+	}
+	for (i = 0; i < NR_PROGS; i++) {
+		prog = bpf_object__find_program_by_name(skel->obj, attach_order[i]);
+		err = pin_prog_and_link(prog, links[i], u);
 		if (err)
 			return err;
 	}
 	return 0;
 }
 
-/* Pin prog as DIR/<name> and its link as DIR/<name>_link. */
-static int pin_prog_and_link(struct bpf_program *prog, struct bpf_link *link)
+/*
+ * Load the skeleton, whose maps libbpf pins (or reuses where pinned
+ * already); the map pins it made go to u.
+ */
+static int load_skel(struct pidpolicy_bpf *skel, struct load_undo *u)
 {
 	char path[PATH_MAX];
+	bool existed[32] = {};
+	struct bpf_map *map;
+	size_t i = 0;
 	int err;
 
-	/* a stale pin of a failed load would make pinning fail */
-	snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, bpf_program__name(prog));
-	unlink(path);
-	err = bpf_program__pin(prog, path);
-	if (!err) {
-		strncat(path, "_link", sizeof(path) - strlen(path) - 1);
-		unlink(path);
-		err = bpf_link__pin(link, path);
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__is_internal(map) || i == 32)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, bpf_map__name(map));
+		existed[i++] = !access(path, F_OK);
+		err = bpf_map__set_pin_path(map, path);
+		if (err) {
+			err_msg("failed to set the pin path of map %s: %s", bpf_map__name(map),
+				strerror(-err));
+			return EXIT_RUNTIME;
+		}
 	}
+	err = pidpolicy_bpf__load(skel);
 	if (err) {
-		err_msg("failed to pin %s: %s", path, strerror(-err));
+		err_msg("failed to load BPF programs: %s (run with -v for the verifier log)",
+			strerror(-err));
 		return EXIT_RUNTIME;
 	}
+	i = 0;
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__is_internal(map) || i == 32)
+			continue;
+		if (!existed[i++])
+			undo_add(u, bpf_map__name(map), "");
+	}
 	return 0;
+}
+
+static int read_policy_file(const char *path, struct policy *p);
+static int apply_policy(const struct pins *pins, const struct policy *p,
+			const char *name);
+
+/* The freshly loaded maps filled with policy p, before anything is attached. */
+static int fill_maps(struct pidpolicy_bpf *skel, int dir, const struct policy *p,
+		     const char *name)
+{
+	struct pins pins = {
+		.rules = bpf_map__fd(skel->maps.rules),
+		.rule_pids = bpf_map__fd(skel->maps.rule_pids),
+		.ns_policy = bpf_map__fd(skel->maps.ns_policy),
+		.decisions = bpf_map__fd(skel->maps.decisions),
+		.config = bpf_map__fd(skel->maps.config),
+		.chosen_live = bpf_map__fd(skel->maps.chosen_live),
+		.rcu_barrier = bpf_map__fd(skel->maps.rcu_barrier),
+		.ns_index = bpf_map__fd(skel->maps.ns_index),
+		.dir = dir,
+	};
+
+	return read_gen(&pins) ?: apply_policy(&pins, p, name);
+}
+
+/* `load --policy FILE` when loaded already: FILE replaces the policy. */
+static int reapply(const char *path, const struct policy *p)
+{
+	struct pins pins = PINS_INIT;
+	int err = open_pins(&pins, LOCK_EX) ?: apply_policy(&pins, p, path);
+
+	close_pins(&pins);
+	if (!err)
+		printf("pidpolicy: already loaded: applied %s\n", path);
+	return err;
 }
 
 /*
- * The skeleton would attach the hook first: a pid it charged while
- * alloc_pid_exit or free_pid_entry is not yet attached would never be
- * given back, and count against the namespace's limit for good.
+ * Whole state or none: with --policy, the maps hold the file's policy before
+ * the hook is attached, so there is no moment without it; a load that fails
+ * removes what it pinned, in reverse order, so nothing of it stays attached.
  */
-static int attach_counting_first(struct pidpolicy_bpf *skel)
-{
-	struct bpf_program *progs[] = {
-		skel->progs.free_pid_entry, skel->progs.alloc_pid_exit, skel->progs.pid_choose,
-	};
-	struct bpf_link **links[] = {
-		&skel->links.free_pid_entry, &skel->links.alloc_pid_exit, &skel->links.pid_choose,
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		*links[i] = bpf_program__attach(progs[i]);
-		if (!*links[i])
-			return -errno;
-	}
-	return 0;
-}
-
 static int cmd_load(const struct env *env, const struct pins *pins)
 {
+	struct bpf_link *links[NR_PROGS] = {};
 	struct pidpolicy_bpf *skel = NULL;
-	int err, dir;
+	struct load_undo undo = {};
+	struct policy p = {};
+	bool already;
+	int err, dir = -1;
+	size_t i;
 
-	(void)env;
 	(void)pins;
 	err = check_bpf_lsm() ?: check_pid_choose_hook();
+	if (!err && env->policy_arg)
+		err = read_policy_file(env->policy_arg, &p);
 	if (err)
 		return err;
-	if (is_loaded()) {
-		printf("pidpolicy: already loaded\n");
-		return 0;
-	}
-	err = check_bpf_fs();
-	if (err)
-		return err;
+	already = is_loaded();
+	if (!already)
+		err = check_bpf_fs();
+	if (err || already)
+		goto cleanup;
 	dir = lock_pin_dir(true);
-	if (dir < 0 && (errno == ELOOP || errno == ENOTDIR))
-		return check_pin_dir(dir);	/* a symlink or a file */
+	if (dir < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+		err = check_pin_dir(dir);	/* a symlink or a file */
+		goto cleanup;
+	}
 	if (dir < 0) {
 		err_msg("failed to create %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
-		return EXIT_RUNTIME;
+		err = EXIT_RUNTIME;
+		goto cleanup;
 	}
 	err = check_pin_dir(dir);
+	already = is_loaded();		/* by the load we waited for */
+	if (err || already)
+		goto cleanup;
+	err = remove_runtime_pins();
 	if (err)
 		goto cleanup;
-	if (is_loaded()) {	/* by the load we waited for */
-		printf("pidpolicy: already loaded\n");
-		goto cleanup;
-	}
 
 	skel = pidpolicy_bpf__open();
 	if (!skel) {
@@ -809,41 +996,28 @@ static int cmd_load(const struct env *env, const struct pins *pins)
 		err = EXIT_RUNTIME;
 		goto cleanup;
 	}
-	/* libbpf pins the maps at load, and reuses maps already pinned */
-	err = set_pin_paths(skel);
-	if (err) {
-		err_msg("failed to set map pin paths: %s", strerror(-err));
-		err = EXIT_RUNTIME;
-		goto cleanup;
-	}
-	err = pidpolicy_bpf__load(skel);
-	if (err) {
-		err_msg("failed to load BPF programs: %s (run with -v for the verifier log)",
-			strerror(-err));
-		err = EXIT_RUNTIME;
-		goto cleanup;
-	}
-	err = attach_counting_first(skel);
-	if (err) {
-		err_msg("failed to attach lsm program: %s", strerror(-err));
-		err = EXIT_RUNTIME;
-		goto cleanup;
-	}
-	/*
-	 * The link pins keep the programs attached after we exit. The hook's
-	 * link goes last, as the mark of a complete load: the programs that
-	 * count chosen pids are attached before the first decision.
-	 */
-	err = pin_prog_and_link(skel->progs.free_pid_entry, skel->links.free_pid_entry) ?:
-	      pin_prog_and_link(skel->progs.alloc_pid_exit, skel->links.alloc_pid_exit) ?:
-	      pin_prog_and_link(skel->progs.pid_choose, skel->links.pid_choose);
-	if (err)
-		goto cleanup;
-	printf("loaded: set a mode to apply the policy, e.g. 'pidpolicy mode --default audit'\n");
+	err = load_skel(skel, &undo);
+	if (!err && env->policy_arg)
+		err = fill_maps(skel, dir, &p, env->policy_arg);
+	err = err ?: attach_and_pin(skel, links, &undo);
+	if (!err && !env->policy_arg)
+		printf("loaded: set a mode to apply the policy, e.g. 'pidpolicy mode --default audit'\n");
+	else if (!err)
+		printf("loaded with the policy of %s\n", env->policy_arg);
 
 cleanup:
+	if (err)
+		undo_load(&undo);
+	for (i = 0; i < NR_PROGS; i++)
+		bpf_link__destroy(links[i]);	/* the pins keep them attached */
 	pidpolicy_bpf__destroy(skel);
-	close(dir);	/* drops the lock */
+	if (dir >= 0)
+		close(dir);	/* drops the lock */
+	if (!err && already && env->policy_arg)
+		err = reapply(env->policy_arg, &p);
+	else if (!err && already)
+		printf("pidpolicy: already loaded\n");
+	policy_free(&p);
 	return err;
 }
 
@@ -852,6 +1026,7 @@ static int cmd_unload(const struct env *env, const struct pins *pins)
 	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *dir;
+	size_t i;
 	int err = 0, fd;
 
 	(void)env;
@@ -868,11 +1043,17 @@ static int cmd_unload(const struct env *env, const struct pins *pins)
 			close(fd);
 		return EXIT_RUNTIME;
 	}
-	/* the link pin holds the only reference: removing it detaches */
-	if (unlink(LINK_PIN) && errno != ENOENT) {
-		err_msg("failed to remove %s: %s", LINK_PIN, strerror(errno));
-		closedir(dir);
-		return EXIT_RUNTIME;
+	/*
+	 * The link pins hold the only references: removing one detaches. The
+	 * hook first, so nothing is charged once the counting programs go.
+	 */
+	for (i = NR_PROGS; i--;) {
+		snprintf(path, sizeof(path), "%s/%s_link", PIDPOLICY_PIN_DIR, attach_order[i]);
+		if (unlink(path) && errno != ENOENT) {
+			err_msg("failed to remove %s: %s", path, strerror(errno));
+			closedir(dir);
+			return EXIT_RUNTIME;
+		}
 	}
 	while ((de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -1030,35 +1211,48 @@ static int edit_rule(const struct pins *pins,
 	return 0;
 }
 
-/* The pid_max the pids of env->rule's namespace must stay below. */
-static __u32 target_pid_max(const struct env *env)
+/*
+ * Before writing entries for the namespaces inums[0..n): hold them, so none
+ * dies meanwhile (ns_hold() warns about the dead ones), and index them, so
+ * retire_ns removes the entries when they die. Prints the error and returns
+ * an exit status; on success the caller releases h after writing.
+ */
+static int prepare_ns_entries(const struct pins *pins, const __u32 *inums, size_t n,
+			      struct ns_holds *h)
 {
-	__u32 pid_max;
-	int err;
+	struct pidpolicy_ns_index none = {};
+	struct pidpolicy_ns_key key;
+	size_t i;
+	int err = ns_hold(h, inums, n);
 
-	err = pidns_pid_max(env->rule.ns_inum, env->ns_is_path ? env->ns_arg : NULL,
-			    &pid_max);
-	if (err)
-		fprintf(stderr, "pidpolicy: warning: cannot read pid_max of namespace %u (%s): checking pids against %u\n",
-			env->rule.ns_inum, strerror(-err), PIDPOLICY_PID_LIMIT);
-	return pid_max;
+	for (i = 0; !err && i < n; i++) {
+		key.ns_inum = inums[i];
+		if (key.ns_inum != PIDPOLICY_NS_ANY &&
+		    bpf_map_update_elem(pins->ns_index, &key, &none, BPF_ANY))
+			err = -errno;
+	}
+	if (!err)
+		return 0;
+	ns_release(h);
+	err_msg("failed to index the policy's namespaces: %s (the policy is unchanged)",
+		strerror(-err));
+	return EXIT_RUNTIME;
 }
 
+/*
+ * Pids are checked against the kernel's limit only: reading a namespace's
+ * own pid_max would mean entering it, and the kernel refuses a pid at or
+ * above it when it is chosen anyway.
+ */
 static int cmd_allow(const struct env *env, const struct pins *pins)
 {
-	struct pid_range *r = NULL;
-	char err[256];
-	size_t n = 0;
-	int ret;
+	struct ns_holds holds;
+	int ret = prepare_ns_entries(pins, &env->rule.ns_inum, 1, &holds);
 
-	/* --pids was checked against PIDPOLICY_PID_LIMIT; now the namespace's */
-	if (parse_ranges(env->pids_arg, target_pid_max(env), &r, &n, err,
-			 sizeof(err))) {
-		err_msg("%s", err);
-		return EXIT_USAGE;
+	if (!ret) {
+		ret = edit_rule(pins, &env->rule, env->ranges, env->nr_ranges, true);
+		ns_release(&holds);
 	}
-	ret = edit_rule(pins, &env->rule, r, n, true);
-	free(r);
 	return ret;
 }
 
@@ -1103,14 +1297,19 @@ static int set_ns_policy(const struct pins *pins, __u32 ns_inum, bool mode,
 {
 	struct pidpolicy_ns_policy_key key = { .gen = pins->gen, .ns_inum = ns_inum };
 	struct pidpolicy_ns_policy val;
-	int err = read_ns_policy(pins, ns_inum, &val);
+	struct ns_holds holds;
+	int err = prepare_ns_entries(pins, &ns_inum, 1, &holds);
 
+	if (err)
+		return err;
+	err = read_ns_policy(pins, ns_inum, &val);
 	if (mode)
 		val.mode = value;
 	else
 		val.max_chosen = value;
 	if (!err && bpf_map_update_elem(pins->ns_policy, &key, &val, BPF_ANY))
 		err = -errno;
+	ns_release(&holds);
 	if (err) {
 		err_msg("failed to set the %s: %s", mode ? "mode" : "limit", strerror(-err));
 		return EXIT_RUNTIME;
@@ -1130,8 +1329,11 @@ static int cmd_limit(const struct env *env, const struct pins *pins)
 
 /* ---- apply and dump: whole policies ---------------------------------------- */
 
-/* Delete the entries of every generation but keep_gen from a policy map. */
-static int delete_other_gens(int fd, size_t key_size, __u32 keep_gen)
+/*
+ * Delete the entries of every generation but keep_gen from a policy map;
+ * *kept (if kept) gets how many stay.
+ */
+static int delete_other_gens(int fd, size_t key_size, __u32 keep_gen, size_t *kept)
 {
 	char *keys = NULL;
 	size_t n, i, j;
@@ -1146,14 +1348,86 @@ static int delete_other_gens(int fd, size_t key_size, __u32 keep_gen)
 	}
 	err = map_delete_keys(fd, keys, key_size, j);
 	free(keys);
+	if (kept)
+		*kept = n - j;
 	return err;
 }
 
-static int delete_gens_but(const struct pins *pins, __u32 keep_gen)
+/* The policy maps, in the order of the counts below. */
+enum { POLICY_RULES, POLICY_CHUNKS, POLICY_NS, NR_POLICY_MAPS };
+
+static int delete_gens_but(const struct pins *pins, __u32 keep_gen,
+			   size_t kept[NR_POLICY_MAPS])
 {
-	return delete_other_gens(pins->rules, sizeof(struct pidpolicy_rule_key), keep_gen) ?:
-	       delete_other_gens(pins->rule_pids, sizeof(struct pidpolicy_chunk_key), keep_gen) ?:
-	       delete_other_gens(pins->ns_policy, sizeof(struct pidpolicy_ns_policy_key), keep_gen);
+	size_t ignored[NR_POLICY_MAPS];
+
+	kept = kept ?: ignored;
+	return delete_other_gens(pins->rules, sizeof(struct pidpolicy_rule_key), keep_gen,
+				 &kept[POLICY_RULES]) ?:
+	       delete_other_gens(pins->rule_pids, sizeof(struct pidpolicy_chunk_key), keep_gen,
+				 &kept[POLICY_CHUNKS]) ?:
+	       delete_other_gens(pins->ns_policy, sizeof(struct pidpolicy_ns_policy_key),
+				 keep_gen, &kept[POLICY_NS]);
+}
+
+/* Entries of each policy map that write_policy() writes for p (canonical). */
+static void policy_size(const struct policy *p, size_t need[NR_POLICY_MAPS])
+{
+	const struct policy_rule *r;
+	size_t i, m = 0, l = 0;
+	__u32 fp;
+	__u64 at;
+
+	need[POLICY_RULES] = p->nr_rules;
+	need[POLICY_CHUNKS] = 0;
+	for (i = 0; i < p->nr_rules; i++) {
+		r = &p->rules[i];
+		for (at = 0; ranges_next_chunk(r->ranges, r->nr_ranges, at, &fp);
+		     at = (__u64)fp + PIDPOLICY_CHUNK_PIDS)
+			need[POLICY_CHUNKS]++;
+	}
+	/* one entry per namespace with a mode or a limit; both lists sorted */
+	for (need[POLICY_NS] = 0; m < p->nr_modes || l < p->nr_limits; need[POLICY_NS]++) {
+		if (l == p->nr_limits ||
+		    (m < p->nr_modes && p->modes[m].ns_inum < p->limits[l].ns_inum))
+			m++;
+		else if (m == p->nr_modes || p->limits[l].ns_inum < p->modes[m].ns_inum)
+			l++;
+		else
+			m++, l++;
+	}
+}
+
+/*
+ * Both generations share each map's max_entries: the new policy must fit
+ * beside the kept (active) one. Checked before anything is written.
+ */
+static int check_capacity(const struct pins *pins, const struct policy *p,
+			  const size_t kept[NR_POLICY_MAPS], const char *name)
+{
+	static const char *const map_names[] = { "rules", "rule_pids", "ns_policy" };
+	const int fds[] = { pins->rules, pins->rule_pids, pins->ns_policy };
+	size_t need[NR_POLICY_MAPS], i, free_entries;
+	struct bpf_map_info info;
+	__u32 len;
+
+	policy_size(p, need);
+	for (i = 0; i < NR_POLICY_MAPS; i++) {
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fds[i], &info, &len)) {
+			err_msg("failed to read the size of map %s: %s", map_names[i],
+				strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		free_entries = info.max_entries > kept[i] ? info.max_entries - kept[i] : 0;
+		if (need[i] <= free_entries)
+			continue;
+		err_msg("%s is too large: it needs %zu entries of map %s, and %zu of its %u are free beside the active policy (see LIMITS in pidpolicy(8)); the policy is unchanged",
+			name, need[i], map_names[i], free_entries, info.max_entries);
+		return EXIT_RUNTIME;
+	}
+	return 0;
 }
 
 /* Queue rule r's chunks and summary as generation gen. */
@@ -1241,39 +1515,90 @@ static int wait_for_decisions(const struct pins *pins)
 	return err;
 }
 
-/*
- * The whole file becomes the policy at once: written as the next generation
- * (after removing what an interrupted apply left), then made active by one
- * update of config. A kill before that leaves the old policy whole, after it
- * the new one; the old generation goes once no decision can read it.
- */
-static int cmd_apply(const struct env *env, const struct pins *pins)
+/* prepare_ns_entries() for every namespace policy p names. */
+static int hold_policy_ns(const struct pins *pins, const struct policy *p,
+			  struct ns_holds *h)
 {
-	struct policy p = {};
-	__u32 slot = PIDPOLICY_CONFIG_GEN, gen = pins->gen + 1;
-	__u64 gen64 = gen;
-	char err_text[512];
+	size_t i, n = 0;
+	__u32 *inums = malloc((p->nr_rules + p->nr_modes + p->nr_limits + 1) * sizeof(*inums));
 	int err;
 
-	if (policy_parse_file(env->word, &p, err_text, sizeof(err_text))) {
-		err_msg("%s", err_text);
-		return EXIT_USAGE;
+	if (!inums) {
+		err_msg("failed to index the policy's namespaces: %s (the policy is unchanged)",
+			strerror(ENOMEM));
+		return EXIT_RUNTIME;
 	}
-	err = delete_gens_but(pins, pins->gen) ?: write_policy(pins, &p, gen);
+	for (i = 0; i < p->nr_rules; i++)
+		inums[n++] = p->rules[i].key.ns_inum;
+	for (i = 0; i < p->nr_modes; i++)
+		inums[n++] = p->modes[i].ns_inum;
+	for (i = 0; i < p->nr_limits; i++)
+		inums[n++] = p->limits[i].ns_inum;
+	err = prepare_ns_entries(pins, inums, n, h);
+	free(inums);
+	return err;
+}
+
+/* Parse the policy file at path; prints the error and returns an exit status. */
+static int read_policy_file(const char *path, struct policy *p)
+{
+	char err_text[512];
+
+	if (!policy_parse_file(path, p, err_text, sizeof(err_text)))
+		return 0;
+	err_msg("%s", err_text);
+	return EXIT_USAGE;
+}
+
+/*
+ * Policy p (from file name) becomes the whole policy at once: written as
+ * the other generation (after removing what an interrupted apply left),
+ * then made active by one update of config. A kill before that leaves the
+ * old policy whole, after it the new one; the old generation goes once no
+ * decision can read it. The two generations differ in bit 0 only, so no
+ * copy of the value, however the kernel makes it, can be read as a third.
+ */
+static int apply_policy(const struct pins *pins, const struct policy *p,
+			const char *name)
+{
+	__u32 slot = PIDPOLICY_CONFIG_GEN, gen = pins->gen ^ 1;
+	__u64 gen64 = gen;
+	size_t kept[NR_POLICY_MAPS];
+	struct ns_holds holds;
+	int err;
+
+	err = hold_policy_ns(pins, p, &holds);
+	if (err)
+		return err;
+	err = delete_gens_but(pins, pins->gen, kept);
+	if (!err && check_capacity(pins, p, kept, name)) {
+		ns_release(&holds);
+		return EXIT_RUNTIME;
+	}
+	err = err ?: write_policy(pins, p, gen);
 	if (!err && bpf_map_update_elem(pins->config, &slot, &gen64, BPF_ANY))
 		err = -errno;
-	policy_free(&p);
+	ns_release(&holds);
 	if (err) {
-		delete_gens_but(pins, pins->gen);
+		delete_gens_but(pins, pins->gen, NULL);
 		err_msg("failed to write the policy maps: %s (the policy is unchanged)",
 			strerror(-err));
 		return EXIT_RUNTIME;
 	}
-	err = wait_for_decisions(pins) ?: delete_gens_but(pins, gen);
+	err = wait_for_decisions(pins) ?: delete_gens_but(pins, gen, NULL);
 	if (err)
 		err_msg("applied, but failed to remove the old policy: %s (the next apply removes it)",
 			strerror(-err));
 	return 0;
+}
+
+static int cmd_apply(const struct env *env, const struct pins *pins)
+{
+	struct policy p = {};
+	int err = read_policy_file(env->word, &p) ?: apply_policy(pins, &p, env->word);
+
+	policy_free(&p);
+	return err;
 }
 
 /* The active policy, as `apply` reads it. */
@@ -1359,6 +1684,7 @@ static int read_decisions(const struct pins *pins, struct ns_counts **out,
 			c[*n].d.allowed += percpu[cpu].allowed;
 			c[*n].d.denied += percpu[cpu].denied;
 			c[*n].d.audited += percpu[cpu].audited;
+			c[*n].d.suppressed += percpu[cpu].suppressed;
 		}
 		(*n)++;
 	}
@@ -1372,6 +1698,86 @@ static int read_decisions(const struct pins *pins, struct ns_counts **out,
 	return 0;
 }
 
+/* What may make the counts wrong, as status reports it. */
+struct health {
+	__u64 misses[NR_PROGS];		/* bpf_prog_info.recursion_misses */
+	__u64 lost, suppressed;		/* events */
+	__u64 charges_kept;		/* charges `charged` had no room for */
+};
+
+static int read_health(const struct pins *pins, struct health *h)
+{
+	struct bpf_prog_info info;
+	char path[PATH_MAX];
+	__u32 len, slot;
+	size_t i;
+	int fd, err = 0;
+
+	for (i = 0; !err && i < NR_PROGS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, attach_order[i]);
+		fd = bpf_obj_get(path);
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			err = -errno;
+		h->misses[i] = info.recursion_misses;
+		if (fd >= 0)
+			close(fd);
+	}
+	slot = PIDPOLICY_CONFIG_EVENTS_LOST;
+	if (!err && bpf_map_lookup_elem(pins->config, &slot, &h->lost))
+		err = -errno;
+	slot = PIDPOLICY_CONFIG_EVENTS_SUPPRESSED;
+	if (!err && bpf_map_lookup_elem(pins->config, &slot, &h->suppressed))
+		err = -errno;
+	slot = PIDPOLICY_CONFIG_CHARGES_KEPT;
+	if (!err && bpf_map_lookup_elem(pins->config, &slot, &h->charges_kept))
+		err = -errno;
+	return err;
+}
+
+/* One line on stderr for each thing that makes the counts unreliable. */
+static void warn_health(const struct health *h)
+{
+	__u64 misses = 0;
+	size_t i;
+
+	for (i = 0; i < NR_PROGS; i++)
+		misses += h->misses[i];
+	if (misses)
+		fprintf(stderr, "pidpolicy: warning: the policy's programs skipped %llu runs (recursion misses): chosen-live counts and the removal of dead namespaces' entries may be off\n",
+			(unsigned long long)misses);
+	if (h->charges_kept)
+		fprintf(stderr, "pidpolicy: warning: %llu charges found no room in map charged and are never given back: limits deny early until the next load\n",
+			(unsigned long long)h->charges_kept);
+}
+
+static struct json_object *json_health(const struct health *h)
+{
+	struct json_object *o = json_object_new_object(), *p;
+	size_t i;
+
+	for (i = 0; i < NR_PROGS; i++) {
+		p = json_object_new_object();
+		json_object_object_add(p, "recursion_misses", json_object_new_uint64(h->misses[i]));
+		json_object_object_add(o, attach_order[i], p);
+	}
+	return o;
+}
+
+static void print_health(const struct health *h)
+{
+	size_t i;
+
+	printf("recursion misses:");
+	for (i = 0; i < NR_PROGS; i++)
+		printf("%s %s %llu", i ? "," : "", attach_order[i],
+		       (unsigned long long)h->misses[i]);
+	printf("\nevents:         %llu suppressed (rate), %llu lost (ring full)\n",
+	       (unsigned long long)h->suppressed, (unsigned long long)h->lost);
+	printf("charges kept:   %llu\n", (unsigned long long)h->charges_kept);
+}
+
 /* o with the counters of d added; a new object if o is NULL. */
 static struct json_object *json_counts(struct json_object *o,
 				       const struct pidpolicy_decisions *d)
@@ -1381,17 +1787,20 @@ static struct json_object *json_counts(struct json_object *o,
 	json_object_object_add(o, "allowed", json_object_new_uint64(d->allowed));
 	json_object_object_add(o, "denied", json_object_new_uint64(d->denied));
 	json_object_object_add(o, "audited", json_object_new_uint64(d->audited));
+	json_object_object_add(o, "suppressed", json_object_new_uint64(d->suppressed));
 	return o;
 }
 
 static void print_status_json(bool loaded, __u32 dflt,
 			      const struct ns_counts *c, size_t n,
-			      const struct pidpolicy_decisions *total)
+			      const struct pidpolicy_decisions *total,
+			      const struct health *h)
 {
 	struct json_object *o = json_object_new_object(), *arr, *e;
 	size_t i;
 
 	json_object_object_add(o, "loaded", json_object_new_boolean(loaded));
+	json_object_object_add(o, "incomplete", json_object_new_boolean(is_incomplete()));
 	json_object_object_add(o, "bpf_lsm_active",
 			       json_object_new_boolean(bpf_lsm_active()));
 	if (loaded) {
@@ -1410,43 +1819,55 @@ static void print_status_json(bool loaded, __u32 dflt,
 		}
 		json_object_object_add(o, "namespaces", arr);
 		json_object_object_add(o, "total", json_counts(NULL, total));
+		json_object_object_add(o, "programs", json_health(h));
+		json_object_object_add(o, "events_lost", json_object_new_uint64(h->lost));
+		json_object_object_add(o, "events_suppressed",
+				       json_object_new_uint64(h->suppressed));
+		json_object_object_add(o, "charges_kept",
+				       json_object_new_uint64(h->charges_kept));
 	}
 	json_print(o);
 }
 
 static void print_status_table(bool loaded, __u32 dflt,
 			       const struct ns_counts *c, size_t n,
-			       const struct pidpolicy_decisions *total)
+			       const struct pidpolicy_decisions *total,
+			       const struct health *h)
 {
 	char ns[32], limit[16];
 	size_t i;
 
-	printf("loaded:         %s\n", loaded ? "yes" : "no");
+	printf("loaded:         %s\n", loaded ? "yes" : !is_incomplete() ? "no" :
+	       "incomplete: programs attached without the hook's link (a load did not finish): run 'pidpolicy unload', then 'pidpolicy load'");
 	printf("bpf lsm active: %s\n", bpf_lsm_active() ? "yes" : "no");
 	if (!loaded)
 		return;
 	printf("default mode:   %s%s\n", mode_name(dflt),
 	       dflt == PIDPOLICY_MODE_UNSET ? " (off)" : "");
-	printf("\n%-12s %12s %12s %12s %12s %10s\n", "NAMESPACE", "ALLOWED", "DENIED",
-	       "AUDITED", "CHOSEN-LIVE", "LIMIT");
+	print_health(h);
+	printf("\n%-12s %12s %12s %12s %12s %10s %12s\n", "NAMESPACE", "ALLOWED", "DENIED",
+	       "AUDITED", "CHOSEN-LIVE", "LIMIT", "SUPPRESSED");
 	for (i = 0; i < n; i++) {
 		format_ns(c[i].ns_inum, ns, sizeof(ns));
 		format_limit(c[i].max_chosen, limit, sizeof(limit));
-		printf("%-12s %12llu %12llu %12llu %12lld %10s\n", ns,
+		printf("%-12s %12llu %12llu %12llu %12lld %10s %12llu\n", ns,
 		       (unsigned long long)c[i].d.allowed,
 		       (unsigned long long)c[i].d.denied,
-		       (unsigned long long)c[i].d.audited, (long long)c[i].live, limit);
+		       (unsigned long long)c[i].d.audited, (long long)c[i].live, limit,
+		       (unsigned long long)c[i].d.suppressed);
 	}
-	printf("%-12s %12llu %12llu %12llu\n", "total",
+	printf("%-12s %12llu %12llu %12llu %12s %10s %12llu\n", "total",
 	       (unsigned long long)total->allowed,
 	       (unsigned long long)total->denied,
-	       (unsigned long long)total->audited);
+	       (unsigned long long)total->audited, "", "",
+	       (unsigned long long)total->suppressed);
 }
 
 static int cmd_status(const struct env *env, const struct pins *unused)
 {
 	struct pidpolicy_decisions total = {};
 	struct pins pins = PINS_INIT;
+	struct health health = {};
 	struct ns_counts *c = NULL;
 	__u32 dflt = PIDPOLICY_MODE_UNSET;
 	bool loaded = is_loaded();
@@ -1455,11 +1876,11 @@ static int cmd_status(const struct env *env, const struct pins *unused)
 
 	(void)unused;
 	if (loaded) {
-		err = open_pins(&pins);
+		err = open_pins(&pins, LOCK_SH);
 		if (err)
 			goto cleanup;
 		err = read_mode(&pins, PIDPOLICY_NS_ANY, &dflt) ?:
-		      read_decisions(&pins, &c, &n);
+		      read_decisions(&pins, &c, &n) ?: read_health(&pins, &health);
 		if (err) {
 			err_msg("failed to read the policy maps: %s", strerror(-err));
 			err = EXIT_RUNTIME;
@@ -1470,11 +1891,14 @@ static int cmd_status(const struct env *env, const struct pins *unused)
 		total.allowed += c[i].d.allowed;
 		total.denied += c[i].d.denied;
 		total.audited += c[i].d.audited;
+		total.suppressed += c[i].d.suppressed;
 	}
+	if (loaded)
+		warn_health(&health);
 	if (env->json)
-		print_status_json(loaded, dflt, c, n, &total);
+		print_status_json(loaded, dflt, c, n, &total, &health);
 	else
-		print_status_table(loaded, dflt, c, n, &total);
+		print_status_table(loaded, dflt, c, n, &total, &health);
 cleanup:
 	free(c);
 	close_pins(&pins);
@@ -1859,7 +2283,8 @@ static const char *reason_name(__u32 reason)
 	return reason == PIDPOLICY_REASON_RULE ? "rule" :
 	       reason == PIDPOLICY_REASON_MODE_OFF ? "mode-off" :
 	       reason == PIDPOLICY_REASON_NO_RULE ? "no-rule" :
-	       reason == PIDPOLICY_REASON_QUOTA ? "quota" : "range";
+	       reason == PIDPOLICY_REASON_QUOTA ? "quota" :
+	       reason == PIDPOLICY_REASON_ACCOUNTING ? "accounting" : "range";
 }
 
 static void explain_text(const struct env *env, const struct pidpolicy_decision *d,
@@ -1891,6 +2316,33 @@ static void explain_text(const struct env *env, const struct pidpolicy_decision 
 	}
 }
 
+/* The caller explain was given: "uid:0 cgroup:1234", or "any". */
+static void format_who(const struct env *env, char *buf, size_t len)
+{
+	int n = 0;
+
+	if (env->who.uid != UINT64_MAX)
+		n = snprintf(buf, len, "uid:%llu", (unsigned long long)env->who.uid);
+	if (env->who.cgroup_id && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, "%scgroup:%llu", n ? " " : "",
+			 (unsigned long long)env->who.cgroup_id);
+	else if (!n)
+		snprintf(buf, len, "any");
+}
+
+static struct json_object *json_who(const struct env *env)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "uid", env->who.uid == UINT64_MAX ? NULL :
+				  json_object_new_uint64(env->who.uid));
+	json_object_object_add(o, "cgroup", env->who.cgroup_id ?
+				  json_object_new_uint64(env->who.cgroup_id) : NULL);
+	if (env->caller_pid_arg)
+		json_object_object_add(o, "pid", json_object_new_int64(atoll(env->caller_pid_arg)));
+	return o;
+}
+
 static int cmd_explain(const struct env *env, const struct pins *pins)
 {
 	struct lookup_ctx ctx = { .pins = pins };
@@ -1898,19 +2350,17 @@ static int cmd_explain(const struct env *env, const struct pins *pins)
 		.gen = pins->gen,
 		.ns_inum = env->rule.ns_inum,
 		.pid = env->pid,
-		/* a caller not given matches no uid or cgroup rule */
-		.uid = env->rule.caller_kind == PIDPOLICY_CALLER_UID ?
-		       env->rule.caller_id : UINT64_MAX,
-		.cgroup_id = env->rule.caller_kind == PIDPOLICY_CALLER_CGROUP ?
-			     env->rule.caller_id : 0,
+		.uid = env->who.uid,
+		.cgroup_id = env->who.cgroup_id,
 	};
 	struct pidpolicy_decision d = {};
 	struct json_object *o;
-	char why[200], ns[32], caller[48], limit[32];
+	char why[200], ns[32], caller[64], limit[32];
 	__u32 ns_mode;
 	__s64 live;
 	int err;
 
+	memcpy(q.cgroup_tree, env->who.cgroup_tree, sizeof(q.cgroup_tree));
 	pidpolicy_decide(&ctx, &q, &d);
 	err = read_mode(pins, q.ns_inum, &ns_mode) ?:
 	      read_chosen_live(pins, q.ns_inum, &live);
@@ -1924,7 +2374,7 @@ static int cmd_explain(const struct env *env, const struct pins *pins)
 	}
 	explain_text(env, &d, ns_mode == PIDPOLICY_MODE_UNSET, why, sizeof(why));
 	format_ns(env->rule.ns_inum, ns, sizeof(ns));
-	format_caller(&env->rule, caller, sizeof(caller));
+	format_who(env, caller, sizeof(caller));
 	if (!env->json) {
 		printf("namespace: %s\ncaller:    %s\npid:       %u\n", ns, caller, env->pid);
 		printf("mode:      %s%s\n", mode_name(d.mode),
@@ -1934,7 +2384,9 @@ static int cmd_explain(const struct env *env, const struct pins *pins)
 		printf("verdict:   %s\nreason:    %s\n", verdict_name(d.verdict), why);
 		return 0;
 	}
-	o = json_rule(&env->rule);
+	o = json_object_new_object();
+	json_object_object_add(o, "ns", json_ns(env->rule.ns_inum));
+	json_object_object_add(o, "caller", json_who(env));
 	json_object_object_add(o, "pid", json_object_new_uint64(env->pid));
 	json_object_object_add(o, "mode", json_object_new_string(mode_name(d.mode)));
 	json_object_object_add(o, "mode_from_default",
@@ -1953,19 +2405,19 @@ static int cmd_explain(const struct env *env, const struct pins *pins)
 /* ---- command line ---------------------------------------------------------- */
 
 static const struct command commands[] = {
-	{ "load", 0, 0, false, cmd_load },
-	{ "unload", 0, 0, false, cmd_unload },
-	{ "status", OPT_JSON, 0, false, cmd_status },
-	{ "allow", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS | OPT_PIDS, true, cmd_allow },
-	{ "revoke", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS, true, cmd_revoke },
-	{ "mode", OPT_NS | OPT_DEFAULT | OPT_WORD, OPT_WORD, true, cmd_mode },
-	{ "limit", OPT_NS | OPT_MAX_CHOSEN, OPT_NS | OPT_MAX_CHOSEN, true, cmd_limit },
-	{ "apply", OPT_WORD, OPT_WORD, true, cmd_apply },
-	{ "dump", 0, 0, true, cmd_dump },
-	{ "monitor", OPT_JSON | OPT_ALL, 0, false, cmd_monitor },
-	{ "show", OPT_NS | OPT_JSON, 0, true, cmd_show },
-	{ "explain", OPT_NS | OPT_CALLER | OPT_PID | OPT_JSON, OPT_NS | OPT_PID, true,
-	  cmd_explain },
+	{ "load", OPT_POLICY, 0, 0, cmd_load },
+	{ "unload", 0, 0, 0, cmd_unload },
+	{ "status", OPT_JSON, 0, 0, cmd_status },
+	{ "allow", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS | OPT_PIDS, LOCK_EX, cmd_allow },
+	{ "revoke", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS, LOCK_EX, cmd_revoke },
+	{ "mode", OPT_NS | OPT_DEFAULT | OPT_WORD, OPT_WORD, LOCK_EX, cmd_mode },
+	{ "limit", OPT_NS | OPT_MAX_CHOSEN, OPT_NS | OPT_MAX_CHOSEN, LOCK_EX, cmd_limit },
+	{ "apply", OPT_WORD, OPT_WORD, LOCK_EX, cmd_apply },
+	{ "dump", 0, 0, LOCK_SH, cmd_dump },
+	{ "monitor", OPT_JSON | OPT_ALL, 0, 0, cmd_monitor },
+	{ "show", OPT_NS | OPT_JSON, 0, LOCK_SH, cmd_show },
+	{ "explain", OPT_NS | OPT_UID | OPT_CGROUP | OPT_CALLER_PID | OPT_PID | OPT_JSON,
+	  OPT_NS | OPT_PID, LOCK_SH, cmd_explain },
 };
 
 static const struct option global_options[] = {
@@ -1984,6 +2436,9 @@ static const struct option command_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "max-chosen", required_argument, NULL, OPT_MAX_CHOSEN },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "cgroup-tree", required_argument, NULL, OPT_CGROUP_TREE },
+	{ "caller", required_argument, NULL, OPT_CALLER_PID },
+	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -2040,6 +2495,9 @@ static int parse_command_args(int argc, char **argv, struct env *env)
 		      c == OPT_CGROUP ? &env->cgroup_arg :
 		      c == OPT_PIDS ? &env->pids_arg :
 		      c == OPT_PID ? &env->pid_arg :
+		      c == OPT_CGROUP_TREE ? &env->cgroup_tree_arg :
+		      c == OPT_CALLER_PID ? &env->caller_pid_arg :
+		      c == OPT_POLICY ? &env->policy_arg :
 		      c == OPT_MAX_CHOSEN ? &env->max_chosen_arg : NULL;
 		if (arg)
 			*arg = optarg;
@@ -2064,28 +2522,68 @@ static int check_given(const struct env *env)
 		return usage_error("'%s' needs %s%s", cmd->name,
 				   missing & OPT_WORD ? "" : "--",
 				   option_name(missing & -missing));
-	if ((env->given & OPT_CALLER) == OPT_CALLER)
-		return usage_error("give --uid or --cgroup, not both");
+	if (env->given & OPT_CALLER_PID && env->given & (OPT_UID | OPT_CGROUP))
+		return usage_error("give --caller PID, or --uid and --cgroup, not both");
+	/* a rule is for one caller: a uid, a cgroup or a cgroup tree */
+	if (!(cmd->allowed & OPT_CALLER_PID) && __builtin_popcount(env->given & OPT_CALLER) > 1)
+		return usage_error("give one of --uid, --cgroup and --cgroup-tree");
 	if ((cmd->allowed & OPT_DEFAULT) &&
 	    !(env->given & OPT_NS) == !(env->given & OPT_DEFAULT))
 		return usage_error("'%s' needs one of --ns and --default", cmd->name);
 	return 0;
 }
 
+/*
+ * explain's caller: the uid (none: UINT64_MAX, which no uid rule holds), and
+ * the cgroup at path (none: 0) with the ancestors the BPF program would see,
+ * levels 0 (the root) to PIDPOLICY_CGROUP_TREE_LEVELS - 1.
+ */
+static int explain_caller(struct env *env, bool has_uid, __u32 uid, const char *path,
+			  char *err, size_t errlen)
+{
+	__u64 ids[256];
+	size_t n, i;
+	int ret;
+
+	env->who.uid = has_uid ? uid : UINT64_MAX;
+	if (!path)
+		return 0;
+	if (parse_cgroup(path, &env->who.cgroup_id, err, errlen))
+		return -1;
+	ret = cgroup_ancestors(path, ids, sizeof(ids) / sizeof(ids[0]), &n);
+	if (ret) {
+		snprintf(err, errlen, "cannot read the ancestors of cgroup %.300s: %s", path,
+			 strerror(-ret));
+		return -1;
+	}
+	for (i = 0; i < n && i < PIDPOLICY_CGROUP_TREE_LEVELS; i++)
+		env->who.cgroup_tree[i] = ids[n - 1 - i];
+	return 0;
+}
+
 /* Turns the option strings into the rule key, ranges, pid and mode. */
 static int parse_values(struct env *env)
 {
-	char err[256];
-	__u32 uid;
+	char err[512], caller_cgroup[PATH_MAX];
+	bool is_path;
+	__u32 uid = 0;
 
 	env->json = env->given & OPT_JSON;
 	env->rule.caller_kind = PIDPOLICY_CALLER_ANY;
 	if ((env->ns_arg &&
-	     parse_ns_spec(env->ns_arg, &env->rule.ns_inum, &env->ns_is_path,
-			   err, sizeof(err))) ||
+	     parse_ns_spec(env->ns_arg, &env->rule.ns_inum, &is_path, err, sizeof(err))) ||
 	    (env->uid_arg && parse_uid(env->uid_arg, &uid, err, sizeof(err))) ||
 	    (env->cgroup_arg &&
 	     parse_cgroup(env->cgroup_arg, &env->rule.caller_id, err, sizeof(err))) ||
+	    (env->cgroup_tree_arg &&
+	     parse_cgroup_tree(env->cgroup_tree_arg, &env->rule.caller_id, err, sizeof(err))) ||
+	    (env->caller_pid_arg &&
+	     parse_caller_pid(env->caller_pid_arg, &uid, caller_cgroup, sizeof(caller_cgroup),
+			      err, sizeof(err))) ||
+	    (env->cmd->run == cmd_explain &&
+	     explain_caller(env, env->uid_arg || env->caller_pid_arg, uid,
+			    env->caller_pid_arg ? caller_cgroup : env->cgroup_arg,
+			    err, sizeof(err))) ||
 	    (env->pids_arg &&
 	     parse_ranges(env->pids_arg, PIDPOLICY_PID_LIMIT, &env->ranges,
 			  &env->nr_ranges, err, sizeof(err))) ||
@@ -2102,6 +2600,8 @@ static int parse_values(struct env *env)
 		env->rule.caller_id = uid;
 	} else if (env->cgroup_arg) {
 		env->rule.caller_kind = PIDPOLICY_CALLER_CGROUP;
+	} else if (env->cgroup_tree_arg) {
+		env->rule.caller_kind = PIDPOLICY_CALLER_CGROUP_TREE;
 	}
 	return 0;
 }
@@ -2150,7 +2650,7 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	if (env.cmd->needs_pins) {
-		err = open_pins(&pins);
+		err = open_pins(&pins, env.cmd->needs_pins);
 		if (err)
 			goto cleanup;
 		env.rule.gen = pins.gen;

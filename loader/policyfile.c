@@ -13,9 +13,9 @@
 #include "policyfile.h"
 
 #define NS_HELP		"use 'any', an inode number or /proc/PID/ns/pid"
-#define CALLER_HELP	"uid N, cgroup PATH or cgroup-id N"
+#define CALLER_HELP	"uid N, cgroup PATH, cgroup-id N, cgroup-tree PATH or cgroup-tree-id N"
 #define MODE_SYNTAX	"'mode default MODE' or 'mode ns NS MODE'"
-#define ALLOW_SYNTAX	"'allow ns NS [uid N | cgroup PATH | cgroup-id N] pids RANGES'"
+#define ALLOW_SYNTAX	"'allow ns NS [uid N | cgroup PATH | cgroup-id N | cgroup-tree PATH | cgroup-tree-id N] pids RANGES'"
 #define LIMIT_SYNTAX	"'limit ns NS max-chosen N'"
 
 #define MAX_TOKENS	16
@@ -338,7 +338,7 @@ static void write_rule(FILE *f, const struct policy_rule *r)
 	char ns[16];
 
 	if (!r->nr_ranges ||
-	    r->key.caller_kind > PIDPOLICY_CALLER_CGROUP)
+	    r->key.caller_kind > PIDPOLICY_CALLER_CGROUP_TREE)
 		pfx = "# cannot be applied: ";
 	fprintf(f, "%sallow ns %s", pfx, ns_str(r->key.ns_inum, ns, sizeof(ns)));
 	switch (r->key.caller_kind) {
@@ -349,6 +349,9 @@ static void write_rule(FILE *f, const struct policy_rule *r)
 		break;
 	case PIDPOLICY_CALLER_CGROUP:
 		fprintf(f, " cgroup-id %llu", (unsigned long long)r->key.caller_id);
+		break;
+	case PIDPOLICY_CALLER_CGROUP_TREE:
+		fprintf(f, " cgroup-tree-id %llu", (unsigned long long)r->key.caller_id);
 		break;
 	default:
 		fprintf(f, " caller-kind %u caller-id %llu", r->key.caller_kind,
@@ -443,9 +446,9 @@ static const char *expect_value(struct parser *ps, size_t i, const char *what,
 	return t;
 }
 
-/* "ns NS" at tokens i, i+1. *path gets the path when NS is one. */
+/* "ns NS" at tokens i, i+1. */
 static int parse_ns_at(struct parser *ps, size_t i, const char *syntax,
-		       __u32 *inum, const char **path)
+		       __u32 *inum)
 {
 	char msg[256];
 	const char *t;
@@ -458,26 +461,12 @@ static int parse_ns_at(struct parser *ps, size_t i, const char *syntax,
 		return -1;
 	if (parse_ns_spec(t, inum, &is_path, msg, sizeof(msg)))
 		return perr_parse(ps, msg);
-	*path = is_path ? t : NULL;
 	return 0;
-}
-
-/*
- * pid_max bounding the pids of namespace inum; an unreadable one leaves only
- * the kernel's limit to check. Read once per parse (pidns_cache_begin()).
- */
-static __u32 ns_pid_max(__u32 inum, const char *path)
-{
-	__u32 pid_max;
-
-	if (pidns_pid_max(inum, path, &pid_max))
-		pid_max = PIDPOLICY_PID_LIMIT;
-	return pid_max;
 }
 
 static int stmt_mode(struct parser *ps)
 {
-	const char *path, *t;
+	const char *t;
 	char msg[256], ns[16];
 	__u32 inum, mode;
 	size_t i, at;
@@ -487,7 +476,7 @@ static int stmt_mode(struct parser *ps)
 		inum = PIDPOLICY_NS_ANY;
 		at = 2;
 	} else if (t && !strcmp(t, "ns")) {
-		if (parse_ns_at(ps, 1, MODE_SYNTAX, &inum, &path))
+		if (parse_ns_at(ps, 1, MODE_SYNTAX, &inum))
 			return -1;
 		at = 3;
 	} else if (!t) {
@@ -525,13 +514,12 @@ static int stmt_mode(struct parser *ps)
 static int stmt_allow(struct parser *ps)
 {
 	struct policy_rule rule = {};
-	const char *path, *t;
+	const char *t;
 	char msg[256];
-	__u32 pid_max;
 	size_t at = 3;
 	__u64 v;
 
-	if (parse_ns_at(ps, 1, ALLOW_SYNTAX, &rule.key.ns_inum, &path))
+	if (parse_ns_at(ps, 1, ALLOW_SYNTAX, &rule.key.ns_inum))
 		return -1;
 	t = tok(ps, at);
 	if (t && !strcmp(t, "uid")) {
@@ -545,22 +533,29 @@ static int stmt_allow(struct parser *ps)
 		rule.key.caller_kind = PIDPOLICY_CALLER_UID;
 		rule.key.caller_id = uid;
 		at += 2;
-	} else if (t && !strcmp(t, "cgroup")) {
+	} else if (t && (!strcmp(t, "cgroup") || !strcmp(t, "cgroup-tree"))) {
+		bool tree = !strcmp(t, "cgroup-tree");
+
 		t = expect_value(ps, at + 1, "a cgroup v2 directory", ALLOW_SYNTAX);
 		if (!t)
 			return -1;
-		if (parse_cgroup(t, &rule.key.caller_id, msg, sizeof(msg)))
+		if (tree ? parse_cgroup_tree(t, &rule.key.caller_id, msg, sizeof(msg)) :
+			   parse_cgroup(t, &rule.key.caller_id, msg, sizeof(msg)))
 			return perr_parse(ps, msg);
-		rule.key.caller_kind = PIDPOLICY_CALLER_CGROUP;
+		rule.key.caller_kind = tree ? PIDPOLICY_CALLER_CGROUP_TREE :
+					      PIDPOLICY_CALLER_CGROUP;
 		at += 2;
-	} else if (t && !strcmp(t, "cgroup-id")) {
+	} else if (t && (!strcmp(t, "cgroup-id") || !strcmp(t, "cgroup-tree-id"))) {
+		bool tree = !strcmp(t, "cgroup-tree-id");
+
 		t = expect_value(ps, at + 1, "a cgroup id", ALLOW_SYNTAX);
 		if (!t)
 			return -1;
 		if (!parse_u64(t, UINT64_MAX, &v) || !v)
-			return perr(ps, "cgroup id '%s' is not valid: give the decimal inode number of a cgroup v2 directory (or write 'cgroup PATH')",
-				    t);
-		rule.key.caller_kind = PIDPOLICY_CALLER_CGROUP;
+			return perr(ps, "cgroup id '%s' is not valid: give the decimal inode number of a cgroup v2 directory (or write '%s PATH')",
+				    t, tree ? "cgroup-tree" : "cgroup");
+		rule.key.caller_kind = tree ? PIDPOLICY_CALLER_CGROUP_TREE :
+					      PIDPOLICY_CALLER_CGROUP;
 		rule.key.caller_id = v;
 		at += 2;
 	} else if (t && strcmp(t, "pids")) {
@@ -575,8 +570,7 @@ static int stmt_allow(struct parser *ps)
 	if (t[strlen(t) - 1] == ',' && tok(ps, at + 2))
 		return perr(ps, "pids '%s' end at a space: write them without spaces, like 300-999,1000",
 			    t);
-	pid_max = ns_pid_max(rule.key.ns_inum, path);
-	if (parse_ranges(t, pid_max, &rule.ranges, &rule.nr_ranges, msg,
+	if (parse_ranges(t, PIDPOLICY_PID_LIMIT, &rule.ranges, &rule.nr_ranges, msg,
 			 sizeof(msg)))
 		return perr_parse(ps, msg);
 	if (expect_end(ps, at + 2, ALLOW_SYNTAX)) {
@@ -594,13 +588,13 @@ static int stmt_allow(struct parser *ps)
 
 static int stmt_limit(struct parser *ps)
 {
-	const char *path, *t;
+	const char *t;
 	char ns[16];
 	size_t i;
 	__u32 inum;
 	__u64 v;
 
-	if (parse_ns_at(ps, 1, LIMIT_SYNTAX, &inum, &path) ||
+	if (parse_ns_at(ps, 1, LIMIT_SYNTAX, &inum) ||
 	    expect_word(ps, 3, "max-chosen", "N", LIMIT_SYNTAX))
 		return -1;
 	t = expect_value(ps, 4, "the number N", LIMIT_SYNTAX);
@@ -687,7 +681,6 @@ int policy_parse_stream(FILE *f, const char *name, struct policy *out,
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	pidns_cache_begin();
 	errno = 0;
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		ps.line++;
@@ -713,7 +706,6 @@ out:
 	policy_free(&ps.p);
 	free(ps.mode_lines);
 	free(ps.limit_lines);
-	pidns_cache_end();
 	free(line);
 	return ret;
 }

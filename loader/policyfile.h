@@ -21,11 +21,13 @@
  *   CALLER  uid N          effective uid in the initial user namespace
  *           cgroup PATH    a cgroup v2 directory (resolved to its id)
  *           cgroup-id N    a cgroup id (inode) in decimal, as dumps write it
+ *           cgroup-tree PATH  that cgroup or any cgroup below it (its level
+ *                          below PIDPOLICY_CGROUP_TREE_LEVELS)
+ *           cgroup-tree-id N  the same by id, as dumps write it
  *           (none)         any caller
  *   RANGES  pids and ranges such as 300-999,1000 (no spaces): every pid at
- *           least 1 and below the namespace's pid_max (pidns_pid_max(); for
- *           'any', an unreadable pid_max, or a namespace without a process:
- *           PIDPOLICY_PID_LIMIT)
+ *           least 1 and below PIDPOLICY_PID_LIMIT (the kernel refuses a pid
+ *           at or above a namespace's own pid_max when it is chosen)
  *   N       (max-chosen) a decimal number from 0 to PIDPOLICY_NO_LIMIT - 1
  *           (4294967294); there is no 'none': no limit is no `limit` line
  *
@@ -39,13 +41,14 @@
  * error; `allow` lines for the same (namespace, caller) are merged, their
  * ranges joined. Namespaces compare by inode, so a path and the inode it
  * resolves to are the same namespace; likewise `cgroup PATH` and
- * `cgroup-id N`.
+ * `cgroup-id N`, and `cgroup-tree PATH` and `cgroup-tree-id N`.
  *
  * A parsed policy is canonical: modes sorted by namespace (so the default,
  * PIDPOLICY_NS_ANY, comes first), rules sorted by (namespace, caller kind,
  * caller id) with one rule per key and its ranges sorted and merged, limits
  * sorted by namespace. policy_write() writes that order (whatever the order
- * of its input), namespaces as inode numbers and cgroups as `cgroup-id N`,
+ * of its input), namespaces as inode numbers and cgroups as `cgroup-id N`
+ * or `cgroup-tree-id N`,
  * so parsing what it wrote gives an equal policy and writing twice gives
  * the same bytes.
  */
@@ -96,8 +99,8 @@ struct policy {
  * line "FILE:LINE: message" that names the problem and the fix (for a
  * file that cannot be opened or read: "FILE: message"). No "pidpolicy: "
  * prefix. An empty file (or only comments) is a valid, empty policy.
- * NS paths and cgroup PATHs are resolved while parsing, and a namespace's
- * pid_max is read with pidns_pid_max() (once per namespace).
+ * NS paths and cgroup PATHs are resolved while parsing; no namespace is
+ * entered.
  */
 int policy_parse_file(const char *path, struct policy *out, char *err,
 		      size_t errlen);

@@ -273,7 +273,7 @@ static __u32 monitored_ns(pid_t mon, const char *verdict, const char *reason, pi
 	ASSERT_GT(harness_read_file(WORK "/monitor.json", events, sizeof(events)), 0);
 	snprintf(decision, sizeof(decision), "\"verdict\":\"%s\",\"reason\":\"%s\"",
 		 verdict, reason);
-	snprintf(choice, sizeof(choice), ",\"level\":1,\"pid\":%d,\"path\":\"clone3\"", pid);
+	snprintf(choice, sizeof(choice), ",\"level\":1,\"pid\":%d,\"via\":\"clone3\"", pid);
 	for (line = events; *line; line = next) {
 		next = strchrnul(line, '\n');
 		if (*next)

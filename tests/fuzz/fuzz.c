@@ -2,7 +2,7 @@
 /*
  * Shared helpers of the libFuzzer targets, and the fake machine the parsers
  * see while a target runs (see fuzz.h). The Makefile links with
- *   -Wl,--wrap=open,--wrap=stat,--wrap=statfs,--wrap=pidns_pid_max
+ *   -Wl,--wrap=open,--wrap=stat,--wrap=statfs
  * so the parsers' calls land in the __wrap_ functions below. Outside
  * fuzz_begin()..fuzz_end() they pass through: libFuzzer itself stat()s and
  * opens its corpus through the same symbols.
@@ -13,9 +13,9 @@
  *            anything else: ENOENT. Opening for writing is a failure.
  *   stat(fs) /sys/fs/cgroup and below: a cgroup2 directory whose inode is
  *            fuzz_cgroup_id() (a regular file when the last component
- *            starts with "cgroup.", like cgroup.procs); /proc and below: a
- *            procfs directory; anything else: ENOENT.
- *   pidns_pid_max  fuzz_pid_max(), or unreadable (-ESRCH) for inum % 4 == 2.
+ *            starts with "cgroup.", like cgroup.procs), where a trailing
+ *            "/.." goes up a directory as in the kernel's tree; /proc and
+ *            below: a procfs directory; anything else: ENOENT.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,7 +33,6 @@
 int __real_open(const char *path, int flags, ...);
 int __real_stat(const char *path, struct stat *st);
 int __real_statfs(const char *path, struct statfs *sfs);
-int __real_pidns_pid_max(__u32 inum, const char *path, __u32 *pid_max);
 
 static bool active;
 
@@ -75,20 +74,6 @@ void fuzz_check_err(const char *err, size_t errlen)
 		if (c < 0x20 || c == 0x7f)
 			fprintf(stderr, "error message: \"%s\"\n", err);
 		FUZZ_CHECK(c >= 0x20 && c != 0x7f);
-	}
-}
-
-__u32 fuzz_pid_max(__u32 inum)
-{
-	if (inum == PIDPOLICY_NS_ANY)
-		return PIDPOLICY_PID_LIMIT;
-	switch (inum % 4) {
-	case 0:
-		return 32768;
-	case 3:
-		return 2 + (inum / 4) % 4094;	/* small: pid_max 2 allows pid 1 */
-	default:
-		return PIDPOLICY_PID_LIMIT;	/* 2: unreadable, the limit */
 	}
 }
 
@@ -136,10 +121,23 @@ int __wrap_open(const char *path, int flags, ...)
 }
 
 /* The fake file at path, or -1 with errno set. */
-static int fake_stat(const char *path, __u32 *fs_magic, struct stat *st)
+static int fake_stat(const char *in, __u32 *fs_magic, struct stat *st)
 {
-	const char *last = strrchr(path, '/');
+	char path[4096], *last;
+	size_t len;
 
+	/* each trailing "/.." takes off the component before it */
+	snprintf(path, sizeof(path), "%s", in);
+	while ((len = strlen(path)) >= 3 && !strcmp(path + len - 3, "/..")) {
+		path[len - 3] = '\0';
+		last = strrchr(path, '/');
+		if (!last)
+			break;
+		*last = '\0';
+	}
+	last = strrchr(path, '/');
+	if (!last)
+		last = path;
 	memset(st, 0, sizeof(*st));
 	if (under(path, "/sys/fs/cgroup")) {
 		*fs_magic = CGROUP2_SUPER_MAGIC;
@@ -178,12 +176,4 @@ int __wrap_statfs(const char *path, struct statfs *sfs)
 	memset(sfs, 0, sizeof(*sfs));
 	sfs->f_type = magic;
 	return 0;
-}
-
-int __wrap_pidns_pid_max(__u32 inum, const char *path, __u32 *pid_max)
-{
-	if (!active)
-		return __real_pidns_pid_max(inum, path, pid_max);
-	*pid_max = fuzz_pid_max(inum);
-	return inum != PIDPOLICY_NS_ANY && inum % 4 == 2 ? -ESRCH : 0;
 }

@@ -38,13 +38,6 @@ char *fuzz_strndup(const uint8_t *data, size_t size);
  */
 void fuzz_check_err(const char *err, size_t errlen);
 
-/*
- * The fake pid_max of namespace inum (PIDPOLICY_NS_ANY: the limit), as the
- * wrapped pidns_pid_max() gives it: a function of inum alone, so that a
- * policy reads the same whether its namespaces are paths or inodes.
- */
-__u32 fuzz_pid_max(__u32 inum);
-
 /* The fake cgroup id of a path under /sys/fs/cgroup (never 0). */
 __u64 fuzz_cgroup_id(const char *path);
 

@@ -3,11 +3,11 @@
  * libFuzzer target: policy_parse_stream() (loader/policyfile.c), what
  * `pidpolicy apply FILE` reads, and policy_write(), what `dump` writes.
  *
- * Input: the file. Namespace paths, cgroup paths and pid_max come from the
- * fake machine of fuzz.c.
+ * Input: the file. Namespace and cgroup paths come from the fake machine of
+ * fuzz.c.
  *
  * A parsed policy must be canonical (sorted, merged, nothing a missing line
- * would say), its pids within the namespace's pid_max, and its canonical
+ * would say), its pids below the kernel's limit, and its canonical
  * text must read back as the same policy and the same text; the file with
  * CRLF line ends must read the same. A refused file leaves the policy empty
  * and gets one error line "fuzz.policy:LINE: message".
@@ -65,7 +65,6 @@ static void check_canonical(const struct policy *p)
 	}
 	for (i = 0; i < p->nr_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
-		__u32 pid_max = fuzz_pid_max(r->key.ns_inum);
 
 		FUZZ_CHECK(i == 0 || policy_rule_key_cmp(&p->rules[i - 1].key, &r->key) < 0);
 		FUZZ_CHECK(r->key.gen == 0 && r->key.reserved == 0);
@@ -77,6 +76,7 @@ static void check_canonical(const struct policy *p)
 			FUZZ_CHECK(r->key.caller_id < UINT32_MAX);
 			break;
 		case PIDPOLICY_CALLER_CGROUP:
+		case PIDPOLICY_CALLER_CGROUP_TREE:
 			FUZZ_CHECK(r->key.caller_id != 0);
 			break;
 		default:
@@ -86,7 +86,7 @@ static void check_canonical(const struct policy *p)
 		for (j = 0; j < r->nr_ranges; j++) {
 			FUZZ_CHECK(r->ranges[j].first >= 1);
 			FUZZ_CHECK(r->ranges[j].first <= r->ranges[j].last);
-			FUZZ_CHECK(r->ranges[j].last < pid_max);
+			FUZZ_CHECK(r->ranges[j].last < PIDPOLICY_PID_LIMIT);
 			FUZZ_CHECK(j == 0 || (__u64)r->ranges[j - 1].last + 1 <
 					     r->ranges[j].first);
 		}

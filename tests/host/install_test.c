@@ -162,12 +162,13 @@ TEST(install_puts_every_file_in_place_with_its_mode)
 	/* @SBINDIR@ became /usr/sbin everywhere */
 	read_installed(dir, UNIT, unit, sizeof(unit));
 	ASSERT_TRUE(strstr(unit, "@") == NULL);
-	ASSERT_TRUE(strstr(unit, "\nExecStart=/usr/sbin/pidpolicy load\n") != NULL);
-	ASSERT_TRUE(strstr(unit, "\nExecStart=/usr/sbin/pidpolicy apply /etc/pidpolicy.conf\n")
+	/* one command fills the maps before attaching: no window without policy */
+	ASSERT_TRUE(strstr(unit, "\nExecStart=/usr/sbin/pidpolicy load --policy /etc/pidpolicy.conf\n")
 		    != NULL);
 	ASSERT_TRUE(strstr(unit, "\nExecReload=/usr/sbin/pidpolicy apply /etc/pidpolicy.conf\n")
 		    != NULL);
-	ASSERT_TRUE(strstr(unit, "\nExecStop=/usr/sbin/pidpolicy unload\n") != NULL);
+	/* stopping the unit keeps the policy in force: unload is explicit */
+	ASSERT_TRUE(strstr(unit, "\nExecStop=") == NULL);
 }
 
 TEST(install_defaults_to_usr_local)
@@ -187,7 +188,8 @@ TEST(install_defaults_to_usr_local)
 	ASSERT_FALSE(exists(dir, "/lib"));
 	read_installed(dir, "/usr/local/lib/systemd/system/pidpolicy.service", unit,
 		       sizeof(unit));
-	ASSERT_TRUE(strstr(unit, "\nExecStart=/usr/local/sbin/pidpolicy load\n") != NULL);
+	ASSERT_TRUE(strstr(unit, "\nExecStart=/usr/local/sbin/pidpolicy load --policy /etc/pidpolicy.conf\n")
+		    != NULL);
 }
 
 TEST(install_keeps_the_admins_config)
@@ -255,7 +257,11 @@ TEST(completion_is_valid_bash_and_completes)
 	RUN_OK(COMPLETE "mode --default ''", dir);
 	ASSERT_STREQ(out, "enforce audit off\n");
 	RUN_OK(COMPLETE "allow --", dir);
-	ASSERT_STREQ(out, "--ns --uid --cgroup --pids --help\n");
+	ASSERT_STREQ(out, "--ns --uid --cgroup --cgroup-tree --pids --help\n");
+	RUN_OK(COMPLETE "explain --c", dir);
+	ASSERT_STREQ(out, "--cgroup --caller\n");
+	RUN_OK(COMPLETE "load --", dir);
+	ASSERT_STREQ(out, "--policy --help\n");
 	RUN_OK(COMPLETE "limit --ns an", dir);
 	ASSERT_STREQ(out, "any\n");
 	RUN_OK(COMPLETE "show --ns /proc/sel", dir);

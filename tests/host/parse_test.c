@@ -347,102 +347,22 @@ TEST(bitmap_clear_bits)
 	ASSERT_TRUE(chunk_empty(&c));
 }
 
-TEST(pid_max_of_own_namespace)
+
+TEST(caller_pid_is_read_from_proc)
 {
-	char buf[32];
-	__u32 pid_max = 0;
-	struct stat st;
+	char err[256], cgroup[4096], pid[16];
+	__u32 uid = 12345;
 
-	if (geteuid())
-		SKIP("setns() into a pid namespace needs root");
-	ASSERT_GT(harness_read_file("/proc/sys/kernel/pid_max", buf, sizeof(buf)), 0);
-	ASSERT_EQ(stat("/proc/self/ns/pid", &st), 0);
-	ASSERT_EQ(pidns_pid_max((__u32)st.st_ino, "/proc/self/ns/pid", &pid_max), 0);
-	ASSERT_EQ(pid_max, (__u32)atoi(buf));
-	pid_max = 0;
-	ASSERT_EQ(pidns_pid_max((__u32)st.st_ino, NULL, &pid_max), 0);
-	ASSERT_EQ(pid_max, (__u32)atoi(buf));
-	ASSERT_EQ(pidns_pid_max(PIDPOLICY_NS_ANY, NULL, &pid_max), 0);
-	ASSERT_EQ(pid_max, (__u32)PIDPOLICY_PID_LIMIT);
-	/* no process lives in namespace 1: only the limit is known */
-	ASSERT_EQ(pidns_pid_max(1, NULL, &pid_max), 0);
-	ASSERT_EQ(pid_max, (__u32)PIDPOLICY_PID_LIMIT);
-}
-
-/*
- * Unshares our children's pid namespace and starts its init, which waits to
- * be killed; path gets the namespace's file, *inum its inode.
- */
-static pid_t start_child_namespace(char *path, size_t len, __u32 *inum)
-{
-	int ready[2];
-	struct stat st;
-	char c;
-	pid_t child;
-
-	if (geteuid())
-		SKIP("unshare(CLONE_NEWPID) and setns() need root");
-	ASSERT_EQ(pipe(ready), 0);
-	ASSERT_EQ(unshare(CLONE_NEWPID), 0);
-	child = fork();
-	ASSERT_GE(child, 0);
-	if (child == 0) {
-		close(ready[0]);
-		close(ready[1]);	/* tells the parent that init runs */
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	ASSERT_EQ(read(ready[0], &c, 1), 0);
-	close(ready[0]);
-	snprintf(path, len, "/proc/%d/ns/pid", child);
-	ASSERT_EQ(stat(path, &st), 0);
-	*inum = (__u32)st.st_ino;
-	return child;
-}
-
-TEST(pid_max_of_child_namespace)
-{
-	char path[64], buf[32];
-	__u32 pid_max = 0, inum;
-	pid_t child = start_child_namespace(path, sizeof(path), &inum);
-
-	ASSERT_GT(harness_read_file("/proc/sys/kernel/pid_max", buf, sizeof(buf)), 0);
-	/* its own, or ours if lower (a new namespace starts with its parent's
-	 * on our kernel, with PID_MAX_LIMIT on Linux 6.14+) */
-	EXPECT_EQ(pidns_pid_max(inum, path, &pid_max), 0);
-	EXPECT_EQ(pid_max, (__u32)atoi(buf));
-	pid_max = 0;
-	EXPECT_EQ(pidns_pid_max(inum, NULL, &pid_max), 0);
-	EXPECT_EQ(pid_max, (__u32)atoi(buf));
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
-}
-
-/*
- * Within pidns_cache_begin/end, a namespace's pid_max is read once: it is
- * still known after its last process is gone. Outside, it is not.
- */
-TEST(pid_max_cache_reads_each_namespace_once)
-{
-	char path[64], buf[32];
-	__u32 pid_max = 0, inum;
-	pid_t child = start_child_namespace(path, sizeof(path), &inum);
-
-	ASSERT_GT(harness_read_file("/proc/sys/kernel/pid_max", buf, sizeof(buf)), 0);
-	pidns_cache_begin();
-	EXPECT_EQ(pidns_pid_max(inum, NULL, &pid_max), 0);
-	EXPECT_EQ(pid_max, (__u32)atoi(buf));
-	/* not in the walk: no process, only the limit */
-	EXPECT_EQ(pidns_pid_max(1, NULL, &pid_max), 0);
-	EXPECT_EQ(pid_max, (__u32)PIDPOLICY_PID_LIMIT);
-	kill(child, SIGKILL);
-	waitpid(child, NULL, 0);
-	pid_max = 0;
-	EXPECT_EQ(pidns_pid_max(inum, NULL, &pid_max), 0);
-	EXPECT_EQ(pid_max, (__u32)atoi(buf));
-	pidns_cache_end();
-
-	EXPECT_EQ(pidns_pid_max(inum, NULL, &pid_max), 0);
-	EXPECT_EQ(pid_max, (__u32)PIDPOLICY_PID_LIMIT);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (parse_caller_pid(pid, &uid, cgroup, sizeof(cgroup), err, sizeof(err)))
+		SKIP("%s", err);	/* no cgroup v2 line in /proc/self/cgroup */
+	ASSERT_EQ(uid, (__u32)geteuid());
+	ASSERT_EQ(strncmp(cgroup, "/sys/fs/cgroup", strlen("/sys/fs/cgroup")), 0);
+	ASSERT_EQ(parse_caller_pid("12a", &uid, cgroup, sizeof(cgroup), err, sizeof(err)), -1);
+	ASSERT_STREQ(err, "--caller '12a' is not valid: give the pid of a process");
+	ASSERT_EQ(parse_caller_pid("0", &uid, cgroup, sizeof(cgroup), err, sizeof(err)), -1);
+	/* pid_max is at most 4194304: no such process */
+	ASSERT_EQ(parse_caller_pid("2147483647", &uid, cgroup, sizeof(cgroup), err, sizeof(err)), -1);
+	ASSERT_EQ(strncmp(err, "cannot read the uid and cgroup v2 of process 2147483647",
+			  strlen("cannot read the uid and cgroup v2 of process 2147483647")), 0);
 }

@@ -196,14 +196,14 @@ static const struct bad bad[] = {
 	{ "mode ns\n", 1, "missing a namespace NS" },
 	{ "mode ns 4026532200\n", 1, "missing the mode (enforce, audit or off) after '4026532200'" },
 	{ "mode global enforce\n", 1, "expected 'default' or 'ns NS' after 'mode', found 'global'" },
-	{ "\n\nallow\n", 3, "missing 'ns NS' after 'allow': write 'allow ns NS [uid N | cgroup PATH | cgroup-id N] pids RANGES'" },
+	{ "\n\nallow\n", 3, "missing 'ns NS' after 'allow': write 'allow ns NS [uid N | cgroup PATH | cgroup-id N | cgroup-tree PATH | cgroup-tree-id N] pids RANGES'" },
 	{ "allow ns any\n", 1, "missing 'pids RANGES' after 'any'" },
 	{ "allow ns any pids\n", 1, "missing the pids (like 300-999,1000) after 'pids'" },
 	{ "allow ns any uid\n", 1, "missing a uid after 'uid'" },
 	{ "allow ns any uid 0\n", 1, "missing 'pids RANGES' after '0'" },
 	{ "allow ns any cgroup\n", 1, "missing a cgroup v2 directory after 'cgroup'" },
 	{ "allow ns any cgroup-id\n", 1, "missing a cgroup id after 'cgroup-id'" },
-	{ "allow ns any user 0 pids 1\n", 1, "expected a caller (uid N, cgroup PATH or cgroup-id N) or 'pids RANGES' after the namespace, found 'user'" },
+	{ "allow ns any user 0 pids 1\n", 1, "expected a caller (uid N, cgroup PATH, cgroup-id N, cgroup-tree PATH or cgroup-tree-id N) or 'pids RANGES' after the namespace, found 'user'" },
 	{ "allow any pids 1\n", 1, "expected 'ns NS' after 'allow', found 'any'" },
 	{ "allow ns any uid 0 pid 1\n", 1, "expected 'pids RANGES' after '0', found 'pid'" },
 	{ "limit ns any\n", 1, "missing 'max-chosen N' after 'any': write 'limit ns NS max-chosen N'" },
@@ -217,7 +217,7 @@ static const struct bad bad[] = {
 	{ "allow ns any pids 0\n", 1, "pid 0 in '0' is not valid: pids start at 1" },
 	{ "allow ns any pids 1,x\n", 1, "'x' in pids is not a pid or a range: write pids like 300-999,1000" },
 	{ "allow ns any pids 1,,2\n", 1, "empty element in pids: remove the extra comma" },
-	{ "allow ns any pids 4194304\n", 1, "pid 4194304 in '4194304' is beyond the namespace's pid_max 4194304" },
+	{ "allow ns any pids 4194304\n", 1, "pid 4194304 in '4194304' is beyond pid_max 4194304" },
 	{ "allow ns any uid -1 pids 1\n", 1, "uid '-1' is not valid" },
 	{ "allow ns any uid 4294967295 pids 1\n", 1, "uid '4294967295' is not valid" },
 	{ "allow ns any cgroup-id 0 pids 1\n", 1, "cgroup id '0' is not valid" },
@@ -462,29 +462,20 @@ TEST(namespace_path_is_its_inode)
 	policy_free(&p);
 }
 
-TEST(pids_beyond_the_namespace_pid_max)
+/* No namespace is entered to read its pid_max: the kernel checks it. */
+TEST(pids_are_checked_against_the_kernel_limit_only)
 {
 	struct policy p = {};
 	char text[256];
-	unsigned int pid_max;
-	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
 
-	ASSERT_TRUE(f != NULL);
-	ASSERT_EQ(fscanf(f, "%u", &pid_max), 1);
-	fclose(f);
-	if (pid_max >= PIDPOLICY_PID_LIMIT)
-		SKIP("pid_max is the kernel's limit: nothing beyond it to check");
-	snprintf(text, sizeof(text), "\nallow ns /proc/self/ns/pid pids %u\n", pid_max);
-	ASSERT_EQ(parse_text(text, &p), -1);
-	if (!strstr(err, "beyond the namespace's pid_max")) {
-		/* pidns_pid_max() could not enter the namespace (no privilege) */
-		printf("# %s\n", err);
-	}
-	EXPECT_EQ(strncmp(err, NAME ":2: pid ", strlen(NAME ":2: pid ")), 0);
-	/* 'any' is checked against the kernel's limit only */
-	snprintf(text, sizeof(text), "allow ns any pids %u\n", pid_max);
+	snprintf(text, sizeof(text), "allow ns /proc/self/ns/pid pids %u\n",
+		 PIDPOLICY_PID_LIMIT - 1);
 	ASSERT_EQ(parse_text(text, &p), 0);
 	policy_free(&p);
+	snprintf(text, sizeof(text), "\nallow ns /proc/self/ns/pid pids %u\n",
+		 PIDPOLICY_PID_LIMIT);
+	ASSERT_EQ(parse_text(text, &p), -1);
+	EXPECT_EQ(strncmp(err, NAME ":2: pid ", strlen(NAME ":2: pid ")), 0);
 }
 
 TEST(cgroup_path_is_its_id)
@@ -506,6 +497,39 @@ TEST(cgroup_path_is_its_id)
 	EXPECT_EQ(p.rules[0].key.caller_id, (__u64)st.st_ino);
 	policy_free(&p);
 	policy_free(&q);
+}
+
+TEST(cgroup_tree_path_is_its_id_and_dumps_as_cgroup_tree_id)
+{
+	struct policy p = {}, q = {};
+	struct statfs sfs;
+	struct stat st;
+	char text[256], *a;
+
+	if (statfs("/sys/fs/cgroup", &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		SKIP("no cgroup v2 at /sys/fs/cgroup");
+	ASSERT_EQ(stat("/sys/fs/cgroup", &st), 0);
+	ASSERT_EQ(parse_text("allow ns any cgroup-tree /sys/fs/cgroup pids 5\n", &p), 0);
+	EXPECT_EQ(p.rules[0].key.caller_kind, (__u32)PIDPOLICY_CALLER_CGROUP_TREE);
+	EXPECT_EQ(p.rules[0].key.caller_id, (__u64)st.st_ino);
+	snprintf(text, sizeof(text), "allow ns any cgroup-tree-id %llu pids 5\n",
+		 (unsigned long long)st.st_ino);
+	ASSERT_EQ(parse_text(text, &q), 0);
+	EXPECT_TRUE(policy_equal(&p, &q));
+	a = write_text(&p);
+	ASSERT_TRUE(a != NULL);
+	EXPECT_TRUE(strstr(a, text) != NULL);
+	free(a);
+	policy_free(&p);
+	policy_free(&q);
+	/* a cgroup-tree rule is not the exact cgroup's rule */
+	ASSERT_EQ(parse_text("allow ns any cgroup /sys/fs/cgroup pids 5\n", &q), 0);
+	ASSERT_EQ(parse_text("allow ns any cgroup-tree /sys/fs/cgroup pids 5\n", &p), 0);
+	EXPECT_FALSE(policy_equal(&p, &q));
+	policy_free(&p);
+	policy_free(&q);
+	ASSERT_EQ(parse_text("allow ns any cgroup-tree-id 0 pids 5\n", &p), -1);
+	EXPECT_TRUE(strstr(err, "cgroup-tree PATH") != NULL);
 }
 
 TEST(parse_file_and_corpus)

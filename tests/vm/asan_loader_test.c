@@ -111,7 +111,7 @@ TEST_TIMEOUT(asan_loader_loads_and_edits_the_policy, 120)
 	harness_sh(NULL, 0, "pidpolicy unload 2>&1");
 	ASAN_OK("-v load");		/* libbpf's debug log through our callback */
 	ASAN_OK("allow --ns any --pids 5000-5999,7000");
-	/* a namespace path: its pid_max read from inside (fork, setns) */
+	/* a namespace by path: resolved to its inode, never entered */
 	ASAN_OK("allow --ns /proc/self/ns/pid --uid 0 --pids 300-399,1000");
 	ASAN_OK("revoke --ns /proc/self/ns/pid --uid 0 --pids 310-319");
 	ASAN_OK("mode --default audit");
@@ -134,6 +134,7 @@ TEST_TIMEOUT(asan_loader_loads_and_edits_the_policy, 120)
 		 "allow ns any uid 0 pids 6010\n"
 		 "allow ns /proc/self/ns/pid cgroup /sys/fs/cgroup pids 42\n"
 		 "allow ns %u cgroup-id %llu pids 43\r\n"
+		 "allow ns any cgroup-tree /sys/fs/cgroup pids 44\n"
 		 "limit ns any max-chosen 100\n"
 		 "limit ns %u max-chosen 5\n",
 		 own, (unsigned long long)st.st_ino, own);
@@ -146,6 +147,13 @@ TEST_TIMEOUT(asan_loader_loads_and_edits_the_policy, 120)
 	ASSERT_OUT(text);
 	snprintf(text, sizeof(text), "limit ns %u max-chosen 5\n", own);
 	ASSERT_OUT(text);
+	snprintf(text, sizeof(text), "allow ns any cgroup-tree-id %llu pids 44\n",
+		 (unsigned long long)st.st_ino);
+	ASSERT_OUT(text);
+	ASAN_OK("explain --ns any --caller 1 --pid 44 --json");
+	ASSERT_OUT("\"reason\":\"rule\"");
+	ASAN_OK("load --policy /tmp/asan-every.policy");
+	ASSERT_OUT("already loaded: applied");
 }
 
 TEST(asan_loader_monitor_reports_decisions)
@@ -171,7 +179,7 @@ TEST(asan_loader_monitor_reports_decisions)
 	expect_no_report("monitor --json --all", err);
 	ASSERT_EQ(status, 0);
 	ASSERT_GT(harness_read_file("/tmp/asan-mon.json", log, sizeof(log)), 0);
-	snprintf(text, sizeof(text), "\"pid\":%d,\"path\":\"clone2\"", base);
+	snprintf(text, sizeof(text), "\"pid\":%d,\"via\":\"clone2\"", base);
 	if (!strstr(log, text) || !strstr(log, "\"verdict\":\"deny\""))
 		printf("monitor --json --all wrote:\n%s", log);
 	ASSERT_TRUE(strstr(log, text) != NULL);

@@ -504,7 +504,7 @@ TEST_TIMEOUT(load_refuses_a_pin_directory_made_by_someone_else, 120)
 	ASSERT_ERRNO(lstat(PIN_DIR, &st), ENOENT);
 	ASSERT_ERRNO(lstat("/sys/fs/bpf/mine", &st), ENOENT);
 	POLICY_OK("load");
-	ASSERT_EQ(policy_links(), 3);
+	ASSERT_EQ(policy_links(), 4);
 	/* loaded, for the tests below */
 }
 
@@ -839,6 +839,7 @@ static void governed_actor(int to_test, int from_test)
 
 	/* 3: the test set this namespace's mode to off */
 	ASSERT_EQ(clone2_own(310), 0);
+	step(to_test, from_test);
 	close(hold[1]);
 	ASSERT_EQ(wait_exit(init), 0);
 }
@@ -887,8 +888,10 @@ TEST_TIMEOUT(user_namespace_root_is_governed_by_the_policy, 120)
 	POLICY_OK("mode --ns %u off", inum);
 	ASSERT_EQ(write(a.from_test, &c, 1), 1);
 
-	ASSERT_EQ(wait_exit(a.pid), 0);
+	ASSERT_EQ(read(a.to_test, &c, 1), 1);
 	expect_decisions(inum, &a.base, 5, 4);
+	ASSERT_EQ(write(a.from_test, &c, 1), 1);
+	ASSERT_EQ(wait_exit(a.pid), 0);
 	ASSERT_EQ(decisions_for(init_ns).allowed, init_before.allowed);
 	ASSERT_EQ(decisions_for(init_ns).denied, init_before.denied);
 	close(a.to_test);

@@ -197,7 +197,8 @@ static int is_policy_prog(__u32 id)
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
 		ours = !strcmp(info.name, "pid_choose") ||
 		       !strcmp(info.name, "alloc_pid_exit") ||
-		       !strcmp(info.name, "free_pid_entry");
+		       !strcmp(info.name, "free_pid_entry") ||
+		       !strcmp(info.name, "retire_ns");
 	close(fd);
 	return ours;
 }
@@ -222,6 +223,14 @@ void count_policy_objects(int *progs, int *links)
 			*links += is_policy_prog(info.prog_id);
 		close(fd);
 	}
+}
+
+void fresh_policy_with_own_limit(pid_t base, int max)
+{
+	fresh_policy();
+	POLICY_OK("allow --ns any --pids %d-%d", base, base + 9);
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("limit --ns /proc/self/ns/pid --max-chosen %d", max);
 }
 
 __s64 chosen_live(__u32 ns_inum)
@@ -288,4 +297,13 @@ pid_t start_monitor(const char *args, const char *out_path)
 	harness_fail(__FILE__, __LINE__, 1, "pidpolicy monitor %s: not ready after %u s", args,
 		     60 * harness_timeout_scale());
 	return -1;
+}
+
+void become_userns_root(void)
+{
+	drop_to_nobody(0);
+	ASSERT_EQ(unshare(CLONE_NEWUSER), 0);
+	write_file("/proc/self/setgroups", "deny");
+	write_file("/proc/self/uid_map", "0 65534 1");
+	write_file("/proc/self/gid_map", "0 65534 1");
 }

@@ -65,16 +65,27 @@ void policy_from_file(const char *path);
 /* n consecutive pids free in the initial pid namespace: the first. */
 pid_t pick_free_pids(int n);
 /*
- * The policy's programs (pid_choose, alloc_pid_exit, free_pid_entry) that
+ * The policy's programs (pid_choose, alloc_pid_exit, free_pid_entry,
+ * retire_ns) that
  * are loaded, and the links that attach one of them, system-wide.
  */
 void count_policy_objects(int *progs, int *links);
 
+/*
+ * A fresh policy that enforces: any caller may choose base..base+9 in any
+ * namespace, and our namespace holds at most max live chosen pids.
+ */
+void fresh_policy_with_own_limit(pid_t base, int max);
 /* Live chosen-pid processes of a namespace, as the policy counts them. */
 __s64 chosen_live(__u32 ns_inum);
 /* A child with a chosen pid (in our namespace) that lives until killed. */
 pid_t spawn_chosen(pid_t pid);
 void kill_and_reap(pid_t pid);
+/*
+ * Become uid 65534 without capabilities, then root (all capabilities) of a
+ * new user namespace mapping its uid 0 to 65534.
+ */
+void become_userns_root(void);
 /* Write text to the file at path (a policy file, say). */
 void write_policy_file(const char *path, const char *text);
 

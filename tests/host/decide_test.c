@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The decision of include/pidpolicy_decide.h, which the BPF program and
+ * `pidpolicy explain` share, over maps held in arrays: cgroup-tree rules
+ * match the caller's cgroup and its ancestors, and nothing else.
+ */
+#include <string.h>
+#include "harness.h"
+#include "pidpolicy.h"
+
+#define MAX_ENTRIES	32
+
+static struct {
+	struct pidpolicy_rule_key rule_keys[MAX_ENTRIES];
+	struct pidpolicy_rule rules[MAX_ENTRIES];
+	struct pidpolicy_chunk_key chunk_keys[MAX_ENTRIES];
+	struct pidpolicy_chunk chunks[MAX_ENTRIES];
+	struct pidpolicy_ns_policy_key ns_keys[MAX_ENTRIES];
+	struct pidpolicy_ns_policy ns[MAX_ENTRIES];
+	int nr_rules, nr_chunks, nr_ns, lookups;
+} m;
+
+static const void *find(const void *keys, size_t key_size, int n, const void *key,
+			const void *values, size_t value_size)
+{
+	int i;
+
+	m.lookups++;
+	for (i = 0; i < n; i++)
+		if (!memcmp((const char *)keys + i * key_size, key, key_size))
+			return (const char *)values + i * value_size;
+	return NULL;
+}
+
+static const struct pidpolicy_rule *
+pidpolicy_lookup_rule(void *ctx, const struct pidpolicy_rule_key *key)
+{
+	(void)ctx;
+	return find(m.rule_keys, sizeof(*key), m.nr_rules, key, m.rules, sizeof(m.rules[0]));
+}
+
+static const struct pidpolicy_chunk *
+pidpolicy_lookup_chunk(void *ctx, const struct pidpolicy_chunk_key *key)
+{
+	(void)ctx;
+	return find(m.chunk_keys, sizeof(*key), m.nr_chunks, key, m.chunks, sizeof(m.chunks[0]));
+}
+
+static const struct pidpolicy_ns_policy *
+pidpolicy_lookup_ns(void *ctx, const struct pidpolicy_ns_policy_key *key)
+{
+	(void)ctx;
+	return find(m.ns_keys, sizeof(*key), m.nr_ns, key, m.ns, sizeof(m.ns[0]));
+}
+
+#include "pidpolicy_decide.h"
+
+static void add_rule(__u32 ns, __u32 kind, __u64 id, __u32 pid)
+{
+	struct pidpolicy_rule_key key = { .ns_inum = ns, .caller_kind = kind, .caller_id = id };
+	int c = m.nr_chunks++;
+
+	m.rule_keys[m.nr_rules] = key;
+	m.rules[m.nr_rules++] = (struct pidpolicy_rule){ .nr_ranges = 1, .nr_pids = 1 };
+	memset(&m.chunk_keys[c], 0, sizeof(m.chunk_keys[c]));
+	m.chunk_keys[c].rule = key;
+	m.chunk_keys[c].first_pid = pid - pid % PIDPOLICY_CHUNK_PIDS;
+	memset(&m.chunks[c], 0, sizeof(m.chunks[c]));
+	m.chunks[c].allowed[pid % PIDPOLICY_CHUNK_PIDS / 64] = 1ULL << (pid % 64);
+}
+
+static void fresh_maps(__u32 default_mode)
+{
+	memset(&m, 0, sizeof(m));
+	m.ns_keys[0] = (struct pidpolicy_ns_policy_key){ .ns_inum = PIDPOLICY_NS_ANY };
+	m.ns[0] = (struct pidpolicy_ns_policy){ default_mode, PIDPOLICY_NO_LIMIT };
+	m.nr_ns = 1;
+}
+
+/* A caller in cgroup 40, below 30, 20 and the root 1 (levels 3, 2, 1, 0). */
+static struct pidpolicy_decision decide(__u32 ns, __u32 pid)
+{
+	struct pidpolicy_query q = {
+		.ns_inum = ns, .pid = pid, .uid = 1000, .cgroup_id = 40,
+		.cgroup_tree = { 1, 20, 30, 40 },
+	};
+	struct pidpolicy_decision d;
+
+	m.lookups = 0;
+	pidpolicy_decide(NULL, &q, &d);
+	return d;
+}
+
+#define ASSERT_DECISION(d, v, r) do {				\
+	ASSERT_EQ((d).verdict, (__u32)(v));				\
+	ASSERT_EQ((d).reason, (__u32)(r));				\
+} while (0)
+
+TEST(cgroup_tree_rule_matches_the_callers_cgroup_and_ancestors)
+{
+	struct pidpolicy_decision d;
+
+	fresh_maps(PIDPOLICY_MODE_ENFORCE);
+	add_rule(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_CGROUP_TREE, 20, 500);
+	add_rule(7, PIDPOLICY_CALLER_CGROUP_TREE, 40, 501);
+	d = decide(7, 500);
+	ASSERT_DECISION(d, PIDPOLICY_ALLOW, PIDPOLICY_REASON_RULE);
+	ASSERT_EQ(d.rule.caller_id, 20ULL);
+	ASSERT_EQ(d.rule.caller_kind, (__u32)PIDPOLICY_CALLER_CGROUP_TREE);
+	ASSERT_EQ(decide(7, 501).verdict, (__u32)PIDPOLICY_ALLOW);
+	/* the namespace-specific rule is for namespace 7 only */
+	ASSERT_DECISION(decide(8, 501), PIDPOLICY_DENY, PIDPOLICY_REASON_RANGE);
+}
+
+TEST(cgroup_tree_rule_of_a_cgroup_off_the_path_does_not_match)
+{
+	fresh_maps(PIDPOLICY_MODE_ENFORCE);
+	add_rule(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_CGROUP_TREE, 21, 500);	/* a sibling */
+	add_rule(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_CGROUP, 30, 500);	/* exact: an ancestor */
+	ASSERT_DECISION(decide(7, 500), PIDPOLICY_DENY, PIDPOLICY_REASON_NO_RULE);
+}
+
+TEST(cgroup_tree_rule_that_exists_makes_a_range_denial)
+{
+	fresh_maps(PIDPOLICY_MODE_AUDIT);
+	add_rule(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_CGROUP_TREE, 1, 500);
+	ASSERT_DECISION(decide(7, 600), PIDPOLICY_AUDIT, PIDPOLICY_REASON_RANGE);
+}
+
+/* What the man page and README promise: 40 lookups at most. */
+TEST(a_decision_makes_at_most_40_lookups)
+{
+	struct pidpolicy_query q = { .ns_inum = 7, .pid = 600, .uid = 1000, .cgroup_id = 8 };
+	struct pidpolicy_decision d;
+	__u64 level;
+
+	fresh_maps(PIDPOLICY_MODE_ENFORCE);
+	for (level = 0; level < PIDPOLICY_CGROUP_TREE_LEVELS; level++) {
+		q.cgroup_tree[level] = level + 1;
+		add_rule(7, PIDPOLICY_CALLER_CGROUP_TREE, level + 1, 500);
+		add_rule(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_CGROUP_TREE, level + 1, 501);
+	}
+	m.lookups = 0;
+	pidpolicy_decide(NULL, &q, &d);
+	ASSERT_DECISION(d, PIDPOLICY_DENY, PIDPOLICY_REASON_RANGE);
+	/* 2 modes, 6 uid/cgroup/any chunks, 16 tree rules, their 16 chunks */
+	ASSERT_EQ(m.lookups, 40);
+}
