@@ -255,7 +255,7 @@ static void restore_and_check(void)
 static pid_t watch_decisions(void)
 {
 	ensure_checkpoint();	/* not while it watches */
-	return start_monitor("--json --all", WORK "/monitor.json");
+	return start_monitor("pidpolicy", "--json --all", WORK "/monitor.json");
 }
 
 /*

@@ -446,7 +446,7 @@ TEST(monitor_reports_denials_and_with_all_every_decision)
 	fresh_policy();
 	POLICY_OK("allow --ns any --pids %d", base);
 	POLICY_OK("mode --default enforce");
-	mon = start_monitor("--json --all", "/tmp/mon.json");
+	mon = start_monitor("pidpolicy", "--json --all", "/tmp/mon.json");
 	ASSERT_EQ(try_clone2(base), 0);
 	ASSERT_EQ(try_clone2(base + 1), EPERM);
 	ASSERT_EQ(try_clone3(base + 2), EPERM);
@@ -463,7 +463,7 @@ TEST(monitor_reports_denials_and_with_all_every_decision)
 	ASSERT_TRUE(strstr(out, "\"verdict\":\"deny\",\"reason\":\"range\"") != NULL);
 
 	/* text, denials only */
-	mon = start_monitor("", "/tmp/mon.txt");
+	mon = start_monitor("pidpolicy", "", "/tmp/mon.txt");
 	ASSERT_EQ(harness_sh(NULL, 0, "clone2_example %d && ! clone2_example %d",
 			     base, base + 5), 0);
 	kill(mon, SIGINT);

@@ -304,7 +304,7 @@ TEST_TIMEOUT(a_limit_that_cannot_count_a_pid_denies_it, 240)
 		ASSERT_EQ(decisions_for(evil[i].inum).allowed, 1ULL);
 	}
 	hold_pidns(&victim, 0, 0);
-	mon = start_monitor("", MON_OUT);
+	mon = start_monitor("pidpolicy", "", MON_OUT);
 	ASSERT_EQ(clone2_in(&victim, 500), EPERM);
 	stop_monitor(mon, out, sizeof(out));
 	ASSERT_TRUE(strstr(out, "deny       accounting") != NULL);
@@ -418,7 +418,7 @@ TEST_TIMEOUT(a_flood_in_a_user_namespace_hides_no_denial_of_root, 240)
 	fresh_policy();
 	POLICY_OK("allow --ns any --uid 0 --pids %d", base);
 	POLICY_OK("mode --default enforce");
-	mon = start_monitor("", MON_OUT);
+	mon = start_monitor("pidpolicy", "", MON_OUT);
 	kill(mon, SIGSTOP);
 	flood = flood_ns_last_pid(6000);
 	ASSERT_EQ(wait_exit(flood), 0);
@@ -439,7 +439,7 @@ TEST_TIMEOUT(a_second_monitor_is_refused, 120)
 	pid_t mon;
 
 	fresh_policy();
-	mon = start_monitor("", MON_OUT);
+	mon = start_monitor("pidpolicy", "", MON_OUT);
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy monitor 2>&1"), 1);
 	ASSERT_STREQ(out, "pidpolicy: another 'pidpolicy monitor' is running: stop it first (the events have one reader)\n");
 	stop_monitor(mon, out, sizeof(out));

@@ -271,7 +271,7 @@ void write_policy_file(const char *path, const char *text)
 	ASSERT_EQ(fclose(f), 0);
 }
 
-pid_t start_monitor(const char *args, const char *out_path)
+pid_t start_monitor(const char *loader, const char *args, const char *out_path)
 {
 	char cmd[512], err_path[256], err[4096];
 	pid_t mon;
@@ -279,7 +279,7 @@ pid_t start_monitor(const char *args, const char *out_path)
 
 	snprintf(err_path, sizeof(err_path), "%s.err", out_path);
 	unlink(err_path);
-	snprintf(cmd, sizeof(cmd), "exec pidpolicy monitor %s >%s 2>%s", args, out_path, err_path);
+	snprintf(cmd, sizeof(cmd), "exec %s monitor %s >%s 2>%s", loader, args, out_path, err_path);
 	mon = fork();
 	ASSERT_GE(mon, 0);
 	if (mon == 0) {
@@ -294,7 +294,7 @@ pid_t start_monitor(const char *args, const char *out_path)
 		ASSERT_EQ(waitpid(mon, NULL, WNOHANG), 0);	/* it did not give up */
 		usleep(20000);
 	}
-	harness_fail(__FILE__, __LINE__, 1, "pidpolicy monitor %s: not ready after %u s", args,
+	harness_fail(__FILE__, __LINE__, 1, "%s monitor %s: not ready after %u s", loader, args,
 		     60 * harness_timeout_scale());
 	return -1;
 }

@@ -91,14 +91,11 @@ void write_policy_file(const char *path, const char *text);
 
 /* What `pidpolicy monitor` prints on stderr once it is reading events. */
 #define MONITOR_READY	"Tracing pid choices... Hit Ctrl-C to end."
-/* Shell: wait until the monitor PID, whose stderr is ERR, is ready (or gone). */
-#define WAIT_FOR_MONITOR(pid, err)					\
-	"until grep -qF '" MONITOR_READY "' " err " 2>/dev/null; do "	\
-	"kill -0 " pid " 2>/dev/null || break; sleep 0.1; done; "
 /*
- * `pidpolicy monitor ARGS >out_path 2>out_path.err` in the background,
+ * `LOADER monitor ARGS >out_path 2>out_path.err` in the background,
  * returned once it is ready: every decision after this is reported.
+ * LOADER runs pidpolicy: "pidpolicy", or "env VAR=value... /path".
  */
-pid_t start_monitor(const char *args, const char *out_path);
+pid_t start_monitor(const char *loader, const char *args, const char *out_path);
 
 #endif /* VMPOLICY_H */
