@@ -841,19 +841,18 @@ static int pin_prog_and_link(struct bpf_program *prog, struct bpf_link *link,
 }
 
 /*
- * Attach in attach_order, and pin each program and link: the hook's link
- * goes last, as the mark of a complete load. The skeleton would attach the
- * hook first: a pid it charged while alloc_pid_exit or free_pid_entry is
- * not yet attached would never be given back.
+ * Attach the programs attach_order[from, to): the hook goes last, alone. The
+ * skeleton would attach the hook first: a pid it charged while
+ * alloc_pid_exit or free_pid_entry is not yet attached would never be given
+ * back.
  */
-static int attach_and_pin(struct pidpolicy_bpf *skel, struct bpf_link **links,
-			  struct load_undo *u)
+static int attach_progs(struct pidpolicy_bpf *skel, struct bpf_link **links,
+			size_t from, size_t to)
 {
 	struct bpf_program *prog;
 	size_t i;
-	int err;
 
-	for (i = 0; i < NR_PROGS; i++) {
+	for (i = from; i < to; i++) {
 		prog = bpf_object__find_program_by_name(skel->obj, attach_order[i]);
 		links[i] = prog ? bpf_program__attach(prog) : NULL;
 		if (!links[i]) {
@@ -862,6 +861,17 @@ static int attach_and_pin(struct pidpolicy_bpf *skel, struct bpf_link **links,
 			return EXIT_RUNTIME;
 		}
 	}
+	return 0;
+}
+
+/* Pin each program and link, the hook's last: the mark of a complete load. */
+static int pin_progs(struct pidpolicy_bpf *skel, struct bpf_link **links,
+		     struct load_undo *u)
+{
+	struct bpf_program *prog;
+	size_t i;
+	int err;
+
 	for (i = 0; i < NR_PROGS; i++) {
 		prog = bpf_object__find_program_by_name(skel->obj, attach_order[i]);
 		err = pin_prog_and_link(prog, links[i], u);
@@ -996,10 +1006,15 @@ static int cmd_load(const struct env *env, const struct pins *pins)
 		err = EXIT_RUNTIME;
 		goto cleanup;
 	}
-	err = load_skel(skel, &undo);
+	/*
+	 * retire_ns runs before the maps are filled: a namespace that dies
+	 * after its entries are written takes them with it.
+	 */
+	err = load_skel(skel, &undo) ?: attach_progs(skel, links, 0, NR_PROGS - 1);
 	if (!err && env->policy_arg)
 		err = fill_maps(skel, dir, &p, env->policy_arg);
-	err = err ?: attach_and_pin(skel, links, &undo);
+	err = err ?: attach_progs(skel, links, NR_PROGS - 1, NR_PROGS) ?:
+		pin_progs(skel, links, &undo);
 	if (!err && !env->policy_arg)
 		printf("loaded: set a mode to apply the policy, e.g. 'pidpolicy mode --default audit'\n");
 	else if (!err)
