@@ -701,13 +701,15 @@ struct actor {
 	pid_t pid;
 	int to_test, from_test;		/* our ends */
 	__u32 inum;
+	int ns_fd;			/* holds its pid namespace */
 	struct pidpolicy_decisions base;
 };
 
 static void start_actor(struct actor *a, void (*fn)(int to_test, int from_test))
 {
 	int to_test[2], from_test[2];
-	char c = 0;
+	char c = 0, path[64];
+	struct stat st;
 
 	ASSERT_EQ(pipe(to_test), 0);
 	ASSERT_EQ(pipe(from_test), 0);
@@ -724,6 +726,12 @@ static void start_actor(struct actor *a, void (*fn)(int to_test, int from_test))
 	a->to_test = to_test[0];
 	a->from_test = from_test[1];
 	ASSERT_EQ(read(a->to_test, &a->inum, sizeof(a->inum)), (ssize_t)sizeof(a->inum));
+	/* its counters die with its namespace: keep it until they are read */
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", a->pid);
+	a->ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(a->ns_fd, 0);
+	ASSERT_EQ(fstat(a->ns_fd, &st), 0);
+	ASSERT_EQ(st.st_ino, a->inum);
 	a->base = decisions_for(a->inum);
 	ASSERT_EQ(write(a->from_test, &c, 1), 1);
 }
@@ -755,6 +763,7 @@ TEST_TIMEOUT(user_namespace_root_gets_around_nothing, 120)
 		 (unsigned long long)(own.denied - a.base.denied),
 		 (unsigned long long)(own.audited - a.base.audited));
 	row("usernsroot", "decisions in its pid ns (allowed/denied/audited)", "0/4/0", got);
+	close(a.ns_fd);
 	after = decisions_for(init_ns);
 	snprintf(got, sizeof(got), "+%llu",
 		 (unsigned long long)(after.allowed + after.denied + after.audited -

@@ -27,6 +27,8 @@ TEST_TIMEOUT(chosen_pid_count_never_drifts, 900)
 
 	fresh_policy();
 	POLICY_OK("allow --ns any --pids %d-%d", base, base + 7);
+	/* chosen pids are counted only where a limit is in force */
+	POLICY_OK("limit --ns any --max-chosen 100");
 	POLICY_OK("mode --default enforce");
 	for (i = 0; i < 10000; i++) {
 		slot = rand_r(&seed) % 10;
