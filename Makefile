@@ -121,9 +121,12 @@ bpf: $(BPF_OBJS)
 PIDPOLICY	:= $(BUILD)/loader/pidpolicy
 ASAN_PIDPOLICY	:= $(ASAN)/loader/pidpolicy
 
-$(PIDPOLICY) $(ASAN_PIDPOLICY): loader/pidpolicy.c loader/parse.c loader/parse.h loader/monitor.c \
-		loader/monitor.h loader/nshold.c loader/nshold.h loader/policyfile.c \
-		loader/policyfile.h $(BUILD)/bpf/pidpolicy.skel.h \
+# One file per job, as bpftool's (README: Layout); main.c holds the command
+# table, options and usage.
+LOADER_SRCS	:= $(wildcard loader/*.c)
+LOADER_HDRS	:= $(wildcard loader/*.h)
+
+$(PIDPOLICY) $(ASAN_PIDPOLICY): $(LOADER_SRCS) $(LOADER_HDRS) $(BUILD)/bpf/pidpolicy.skel.h \
 		$(wildcard include/*.h) | $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
