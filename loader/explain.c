@@ -129,7 +129,8 @@ int cmd_explain(const struct env *env, const struct pins *pins)
 	};
 	struct pidpolicy_decision d = {};
 	struct json_object *o;
-	char why[200], ns[32], caller[64], limit[32];
+	char why[200], ns[32], caller[64], limit[32], v[16], r[16];
+	const char *verdict, *reason;
 	__u32 ns_mode;
 	__s64 live;
 	int err;
@@ -147,6 +148,8 @@ int cmd_explain(const struct env *env, const struct pins *pins)
 		return EXIT_RUNTIME;
 	}
 	explain_text(env, &d, ns_mode == PIDPOLICY_MODE_UNSET, why, sizeof(why));
+	verdict = name_or_number(verdict_name(d.verdict), d.verdict, v, sizeof(v));
+	reason = name_or_number(reason_name(d.reason), d.reason, r, sizeof(r));
 	format_ns(env->rule.ns_inum, ns, sizeof(ns));
 	format_who(env, caller, sizeof(caller));
 	if (!env->json) {
@@ -155,7 +158,7 @@ int cmd_explain(const struct env *env, const struct pins *pins)
 		       ns_mode == PIDPOLICY_MODE_UNSET ? " (default)" : "");
 		format_limit(d.max_chosen, limit, sizeof(limit));
 		printf("chosen:    %lld live, limit %s\n", (long long)live, limit);
-		printf("verdict:   %s\nreason:    %s\n", verdict_name(d.verdict), why);
+		printf("verdict:   %s\nreason:    %s\n", verdict, why);
 		return 0;
 	}
 	o = json_object_new_object();
@@ -165,8 +168,8 @@ int cmd_explain(const struct env *env, const struct pins *pins)
 	json_object_object_add(o, "mode", json_object_new_string(mode_name(d.mode)));
 	json_object_object_add(o, "mode_from_default",
 			       json_object_new_boolean(ns_mode == PIDPOLICY_MODE_UNSET));
-	json_object_object_add(o, "verdict", json_object_new_string(verdict_name(d.verdict)));
-	json_object_object_add(o, "reason", json_object_new_string(reason_name(d.reason)));
+	json_object_object_add(o, "verdict", json_object_new_string(verdict));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
 	json_object_object_add(o, "explanation", json_object_new_string(why));
 	json_object_object_add(o, "chosen_live", json_object_new_int64(live));
 	json_object_object_add(o, "max_chosen", d.max_chosen == PIDPOLICY_NO_LIMIT ? NULL :

@@ -28,6 +28,7 @@
 #include <json-c/json.h>
 #include "pidpolicy.h"
 #include "monitor.h"
+#include "names.h"
 #include "parse.h"
 
 #define EVENTS_PIN	PIDPOLICY_PIN_DIR "/events"
@@ -77,50 +78,6 @@ static long long wall_offset(void)
 	long long mono = clock_ns(CLOCK_MONOTONIC);
 
 	return clock_ns(CLOCK_REALTIME) - mono;
-}
-
-static const char *verdict_name(__u32 verdict)
-{
-	switch (verdict) {
-	case PIDPOLICY_ALLOW:	return "allow";
-	case PIDPOLICY_DENY:	return "deny";
-	case PIDPOLICY_AUDIT:	return "audit-only";
-	}
-	return NULL;
-}
-
-static const char *reason_name(__u32 reason)
-{
-	switch (reason) {
-	case PIDPOLICY_REASON_RULE:	return "rule";
-	case PIDPOLICY_REASON_MODE_OFF:	return "mode-off";
-	case PIDPOLICY_REASON_NO_RULE:	return "no-rule";
-	case PIDPOLICY_REASON_RANGE:	return "range";
-	case PIDPOLICY_REASON_QUOTA:	return "quota";
-	case PIDPOLICY_REASON_ACCOUNTING: return "accounting";
-	}
-	return NULL;
-}
-
-/* Values of the kernel's enum pid_choice_source. */
-static const char *source_name(__u32 source)
-{
-	switch (source) {
-	case 0:	return "clone3";
-	case 1:	return "clone2";
-	case 2:	return "ns_last_pid";
-	}
-	return NULL;
-}
-
-/* A name, or the number for a value this monitor does not know. */
-static const char *name_or_number(const char *name, __u32 value, char *buf,
-				  size_t len)
-{
-	if (name)
-		return name;
-	snprintf(buf, len, "%u", value);
-	return buf;
 }
 
 /*
@@ -386,6 +343,7 @@ int monitor_events(bool json, bool all)
 		if (config_get(config_fd, not_queued[i].slot, &lost_seen[i]))
 			goto out_close;
 
+	read_source_names();	/* not while the first events wait */
 	m.wall_offset = wall_offset();
 	rb = ring_buffer__new(host_fd, handle_event, &m, NULL);
 	if (rb && ring_buffer__add(rb, events_fd, handle_event, &m)) {
