@@ -29,16 +29,12 @@
 #include "pidpolicy.h"
 #include "monitor.h"
 #include "names.h"
+#include "pins.h"
 #include "parse.h"
 
 #define EVENTS_PIN	PIDPOLICY_PIN_DIR "/events"
-#define HOST_EVENTS_PIN	PIDPOLICY_PIN_DIR "/host_events"
 #define MONITOR_LOCK	"/run/pidpolicy-monitor.lock"
 #define CONFIG_PIN	PIDPOLICY_PIN_DIR "/config"
-
-#define MSG_ROOT	"must run as root (the policy is in root-only pins under " \
-			PIDPOLICY_PIN_DIR ")"
-#define MSG_NOT_LOADED	"not loaded: run 'pidpolicy load' first"
 
 #define NSEC_PER_SEC	1000000000LL
 #define POLL_MS		1000
@@ -225,34 +221,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 /* ---- maps ---------------------------------------------------------------- */
 
-static int open_map(const char *path, __u32 type, __u32 key_size,
-		    __u32 value_size, int *fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	*fd = bpf_obj_get(path);
-	if (*fd < 0 && errno == ENOENT) {
-		err_msg(MSG_NOT_LOADED);
-		return 1;
-	}
-	if (*fd < 0 && (errno == EACCES || errno == EPERM)) {
-		err_msg(MSG_ROOT);
-		return 1;
-	}
-	if (*fd < 0) {
-		err_msg("failed to open pinned map %s: %s", path, strerror(errno));
-		return 1;
-	}
-	if (bpf_obj_get_info_by_fd(*fd, &info, &len) || info.type != type ||
-	    info.key_size != key_size || info.value_size != value_size) {
-		err_msg("pinned map %s does not match this pidpolicy: run 'pidpolicy unload' and 'pidpolicy load'",
-			path);
-		return 1;
-	}
-	return 0;
-}
-
 static int config_get(int fd, __u32 slot, __u64 *value)
 {
 	if (bpf_map_lookup_elem(fd, &slot, value)) {
@@ -333,10 +301,10 @@ int monitor_events(bool json, bool all)
 	bool ready = false;
 	size_t i;
 
-	if (open_map(EVENTS_PIN, BPF_MAP_TYPE_RINGBUF, 0, 0, &events_fd) ||
-	    open_map(HOST_EVENTS_PIN, BPF_MAP_TYPE_RINGBUF, 0, 0, &host_fd) ||
-	    open_map(CONFIG_PIN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64),
-		     &config_fd) ||
+	if (open_pinned_map("events", BPF_MAP_TYPE_RINGBUF, 0, 0, &events_fd) ||
+	    open_pinned_map("host_events", BPF_MAP_TYPE_RINGBUF, 0, 0, &host_fd) ||
+	    open_pinned_map("config", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64),
+			    &config_fd) ||
 	    lock_monitor(&lock_fd))
 		goto out_close;
 	for (i = 0; i < NR_NOT_QUEUED; i++)

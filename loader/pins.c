@@ -24,25 +24,29 @@
 			PIDPOLICY_PIN_DIR ")"
 #define MSG_NOT_LOADED	"not loaded: run 'pidpolicy load' first"
 
+/* The maps the commands use, as this pidpolicy's BPF side makes them. */
 static const struct pinned_map {
 	const char *name;
 	size_t offset;			/* of its fd in struct pins */
+	__u32 type;
 	__u32 key_size;
 	__u32 value_size;
 } pinned_maps[] = {
-	{ "rules", offsetof(struct pins, rules),
+	{ "rules", offsetof(struct pins, rules), BPF_MAP_TYPE_HASH,
 	  sizeof(struct pidpolicy_rule_key), sizeof(struct pidpolicy_rule) },
-	{ "rule_pids", offsetof(struct pins, rule_pids),
+	{ "rule_pids", offsetof(struct pins, rule_pids), BPF_MAP_TYPE_HASH,
 	  sizeof(struct pidpolicy_chunk_key), sizeof(struct pidpolicy_chunk) },
-	{ "ns_policy", offsetof(struct pins, ns_policy),
+	{ "ns_policy", offsetof(struct pins, ns_policy), BPF_MAP_TYPE_HASH,
 	  sizeof(struct pidpolicy_ns_policy_key), sizeof(struct pidpolicy_ns_policy) },
-	{ "decisions", offsetof(struct pins, decisions),
+	{ "decisions", offsetof(struct pins, decisions), BPF_MAP_TYPE_LRU_PERCPU_HASH,
 	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_decisions) },
-	{ "config", offsetof(struct pins, config), sizeof(__u32), sizeof(__u64) },
-	{ "chosen_live", offsetof(struct pins, chosen_live),
+	{ "config", offsetof(struct pins, config), BPF_MAP_TYPE_ARRAY,
+	  sizeof(__u32), sizeof(__u64) },
+	{ "chosen_live", offsetof(struct pins, chosen_live), BPF_MAP_TYPE_HASH,
 	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_chosen) },
-	{ "rcu_barrier", offsetof(struct pins, rcu_barrier), sizeof(__u32), sizeof(__u32) },
-	{ "ns_index", offsetof(struct pins, ns_index),
+	{ "rcu_barrier", offsetof(struct pins, rcu_barrier), BPF_MAP_TYPE_ARRAY_OF_MAPS,
+	  sizeof(__u32), sizeof(__u32) },
+	{ "ns_index", offsetof(struct pins, ns_index), BPF_MAP_TYPE_HASH,
 	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_ns_index) },
 };
 
@@ -96,13 +100,14 @@ void close_pins(struct pins *pins)
 	pins->dir = -1;
 }
 
-static int open_pin(const struct pinned_map *m, int *fd)
+int open_pinned_map(const char *name, __u32 type, __u32 key_size,
+		    __u32 value_size, int *fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, m->name);
+	snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, name);
 	*fd = bpf_obj_get(path);
 	if (*fd < 0 && errno == ENOENT) {
 		err_msg(MSG_NOT_LOADED);
@@ -116,8 +121,8 @@ static int open_pin(const struct pinned_map *m, int *fd)
 		err_msg("failed to open pinned map %s: %s", path, strerror(errno));
 		return EXIT_RUNTIME;
 	}
-	if (bpf_obj_get_info_by_fd(*fd, &info, &len) ||
-	    info.key_size != m->key_size || info.value_size != m->value_size) {
+	if (bpf_obj_get_info_by_fd(*fd, &info, &len) || info.type != type ||
+	    info.key_size != key_size || info.value_size != value_size) {
 		err_msg("pinned map %s does not match this pidpolicy: run 'pidpolicy unload' and 'pidpolicy load'",
 			path);
 		return EXIT_RUNTIME;
@@ -160,7 +165,10 @@ int open_pins(struct pins *pins, int lock)
 		return EXIT_RUNTIME;
 	}
 	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
-		err = open_pin(&pinned_maps[i], PIN_FD(pins, &pinned_maps[i]));
+		const struct pinned_map *m = &pinned_maps[i];
+
+		err = open_pinned_map(m->name, m->type, m->key_size, m->value_size,
+				      PIN_FD(pins, m));
 		if (err)
 			return err;
 	}

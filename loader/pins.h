@@ -41,6 +41,13 @@ bool is_loaded(void);
 bool is_incomplete(void);
 
 /*
+ * The one way to open a pin: the map pinned as PIDPOLICY_PIN_DIR/name, into
+ * *fd, checked to be what this pidpolicy made (type, key and value sizes).
+ * Prints the error and returns an exit status.
+ */
+int open_pinned_map(const char *name, __u32 type, __u32 key_size,
+		    __u32 value_size, int *fd);
+/*
  * Open every pinned map, holding the lock of their directory: LOCK_EX to
  * edit, LOCK_SH to read. Prints the error and returns an exit status.
  */
