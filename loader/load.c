@@ -211,27 +211,22 @@ static int pin_progs(struct pidpolicy_bpf *skel, struct bpf_link **links,
 
 /*
  * Load the skeleton, whose maps libbpf pins (or reuses where pinned
- * already); the map pins it made go to u.
+ * already): each is pinned by name (LIBBPF_PIN_BY_NAME in the BPF object)
+ * under the pin_root_path it was opened with, PIDPOLICY_PIN_DIR/<map>. The
+ * map pins it made go to u.
  */
 static int load_skel(struct pidpolicy_bpf *skel, struct load_undo *u)
 {
-	char path[PATH_MAX];
 	bool existed[32] = {};
 	struct bpf_map *map;
+	const char *path;
 	size_t i = 0;
 	int err;
 
 	bpf_object__for_each_map(map, skel->obj) {
-		if (bpf_map__is_internal(map) || i == 32)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, bpf_map__name(map));
-		existed[i++] = !access(path, F_OK);
-		err = bpf_map__set_pin_path(map, path);
-		if (err) {
-			err_msg("failed to set the pin path of map %s: %s", bpf_map__name(map),
-				strerror(-err));
-			return EXIT_RUNTIME;
-		}
+		path = bpf_map__pin_path(map);
+		if (path && i < 32)
+			existed[i++] = !access(path, F_OK);
 	}
 	err = pidpolicy_bpf__load(skel);
 	if (err) {
@@ -241,7 +236,7 @@ static int load_skel(struct pidpolicy_bpf *skel, struct load_undo *u)
 	}
 	i = 0;
 	bpf_object__for_each_map(map, skel->obj) {
-		if (bpf_map__is_internal(map) || i == 32)
+		if (!bpf_map__pin_path(map) || i == 32)
 			continue;
 		if (!existed[i++])
 			undo_add(u, bpf_map__name(map), "");
@@ -287,6 +282,7 @@ static int reapply(const char *path, const struct policy *p)
  */
 int cmd_load(const struct env *env, const struct pins *pins)
 {
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = PIDPOLICY_PIN_DIR);
 	struct bpf_link *links[NR_PROGS] = {};
 	struct pidpolicy_bpf *skel = NULL;
 	struct load_undo undo = {};
@@ -324,7 +320,7 @@ int cmd_load(const struct env *env, const struct pins *pins)
 	if (err)
 		goto cleanup;
 
-	skel = pidpolicy_bpf__open();
+	skel = pidpolicy_bpf__open_opts(&open_opts);
 	if (!skel) {
 		err_msg("failed to open BPF skeleton: %s", strerror(errno));
 		err = EXIT_RUNTIME;
