@@ -125,12 +125,15 @@ ASAN_PIDPOLICY	:= $(ASAN)/loader/pidpolicy
 # table, options and usage.
 LOADER_SRCS	:= $(wildcard loader/*.c)
 LOADER_HDRS	:= $(wildcard loader/*.h)
+# What `pidpolicy --version` prints; packagers set their own.
+PIDPOLICY_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 $(PIDPOLICY) $(ASAN_PIDPOLICY): $(LOADER_SRCS) $(LOADER_HDRS) $(BUILD)/bpf/pidpolicy.skel.h \
 		$(wildcard include/*.h) | $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/bpf -Iloader $(CFLAGS) -o $@ $(filter %.c,$^) \
+	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/bpf -Iloader $(CFLAGS) \
+		-DPIDPOLICY_VERSION='"$(PIDPOLICY_VERSION)"' -o $@ $(filter %.c,$^) \
 		$(LIBBPF_LDLIBS) -ljson-c
 
 loader: $(PIDPOLICY)

@@ -275,7 +275,7 @@ int apply_policy(const struct pins *pins, const struct policy *p,
 	}
 	err = wait_for_decisions(pins) ?: delete_gens_but(pins, gen, NULL);
 	if (err)
-		err_msg("applied, but failed to remove the old policy: %s (the next apply removes it)",
+		note_msg("applied, but failed to remove the old policy: %s (the next apply removes it)",
 			strerror(-err));
 	return 0;
 }
@@ -289,14 +289,42 @@ int cmd_apply(const struct env *env, const struct pins *pins)
 	return err;
 }
 
+/*
+ * With -j: {"policy": TEXT}, TEXT what dump prints without it, so that
+ * `jq -r .policy` gives a file for apply.
+ */
+static int dump_json(const struct policy *p)
+{
+	struct json_object *o;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (policy_write(f, p))
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err) {
+		o = json_object_new_object();
+		json_object_object_add(o, "policy", json_object_new_string_len(text, (int)len));
+		json_print(o);
+	}
+	free(text);
+	return err;
+}
+
 int cmd_dump(const struct env *env, const struct pins *pins)
 {
 	struct policy p = {};
 	int err;
 
-	(void)env;
 	err = read_policy(pins, &p);
-	if (!err && policy_write(stdout, &p))
+	if (!err && env->json)
+		err = dump_json(&p);
+	else if (!err && policy_write(stdout, &p))
 		err = -errno;
 	policy_free(&p);
 	if (err) {

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,20 @@ static int fill_maps(struct pidpolicy_bpf *skel, int dir, const struct policy *p
 	return read_gen(&pins) ?: apply_policy(&pins, p, name);
 }
 
+/* What load did, as a line on stdout; none with -j (main prints null). */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (output_json())
+		return;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
 /* `load --policy FILE` when loaded already: FILE replaces the policy. */
 static int reapply(const char *path, const struct policy *p)
 {
@@ -271,7 +286,7 @@ static int reapply(const char *path, const struct policy *p)
 
 	close_pins(&pins);
 	if (!err)
-		printf("pidpolicy: already loaded: applied %s\n", path);
+		say("pidpolicy: already loaded: applied %s\n", path);
 	return err;
 }
 
@@ -336,9 +351,9 @@ int cmd_load(const struct env *env, const struct pins *pins)
 	err = err ?: attach_progs(skel, links, NR_PROGS - 1, NR_PROGS) ?:
 		pin_progs(skel, links, &undo);
 	if (!err && !env->policy_arg)
-		printf("loaded: set a mode to apply the policy, e.g. 'pidpolicy mode --default audit'\n");
+		say("loaded: set a mode to apply the policy, e.g. 'pidpolicy mode --default audit'\n");
 	else if (!err)
-		printf("loaded with the policy of %s\n", env->policy_arg);
+		say("loaded with the policy of %s\n", env->policy_arg);
 
 cleanup:
 	if (err)
@@ -351,7 +366,7 @@ cleanup:
 	if (!err && already && env->policy_arg)
 		err = reapply(env->policy_arg, &p);
 	else if (!err && already)
-		printf("pidpolicy: already loaded\n");
+		say("pidpolicy: already loaded\n");
 	policy_free(&p);
 	return err;
 }

@@ -23,8 +23,13 @@
 #include "monitor.h"
 #include "pins.h"
 
+/* `git describe` of the tree it was built from (Makefile). */
+#ifndef PIDPOLICY_VERSION
+#define PIDPOLICY_VERSION	"unknown"
+#endif
+
 static const char usage_text[] =
-"Usage: pidpolicy [-v] COMMAND [OPTIONS]\n"
+"Usage: pidpolicy [-v] [-j | -p] COMMAND [OPTIONS]\n"
 "Choose which pids callers may pick with clone2(), clone3() set_tid and\n"
 "ns_last_pid, per pid namespace, through the BPF LSM hook pid_choose.\n"
 "\n"
@@ -52,6 +57,9 @@ static const char usage_text[] =
 "\n"
 "Options:\n"
 "  -v, --verbose              print libbpf debug messages\n"
+"  -j, --json                 JSON output, compact, errors included: {\"error\": ...}\n"
+"  -p, --pretty               JSON output, indented (-j and -p go before or after COMMAND)\n"
+"  -V, --version              show the version of pidpolicy and of libbpf\n"
 "  -h, --help                 show this help\n"
 "\n"
 "Exit status: 0 success, 1 runtime error, 2 usage error.\n";
@@ -62,6 +70,8 @@ struct command {
 	unsigned int required;
 	int needs_pins;			/* run only when loaded, holding this
 					 * lock: LOCK_EX to edit, LOCK_SH to read */
+	bool json;			/* has JSON output of its own; with -j
+					 * the others print null, as bpftool's */
 	int (*run)(const struct env *env, const struct pins *pins);
 };
 
@@ -82,42 +92,37 @@ static int cmd_monitor(const struct env *env, const struct pins *pins)
 }
 
 static const struct command commands[] = {
-	{ "load", OPT_POLICY, 0, 0, cmd_load },
-	{ "unload", 0, 0, 0, cmd_unload },
-	{ "status", OPT_JSON, 0, 0, cmd_status },
-	{ "allow", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS | OPT_PIDS, LOCK_EX, cmd_allow },
-	{ "revoke", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS, LOCK_EX, cmd_revoke },
-	{ "mode", OPT_NS | OPT_DEFAULT | OPT_WORD, OPT_WORD, LOCK_EX, cmd_mode },
-	{ "limit", OPT_NS | OPT_MAX_CHOSEN, OPT_NS | OPT_MAX_CHOSEN, LOCK_EX, cmd_limit },
-	{ "apply", OPT_WORD, OPT_WORD, LOCK_EX, cmd_apply },
-	{ "dump", 0, 0, LOCK_SH, cmd_dump },
-	{ "monitor", OPT_JSON | OPT_ALL, 0, 0, cmd_monitor },
-	{ "show", OPT_NS | OPT_JSON, 0, LOCK_SH, cmd_show },
-	{ "explain", OPT_NS | OPT_UID | OPT_CGROUP | OPT_CALLER_PID | OPT_PID | OPT_JSON,
-	  OPT_NS | OPT_PID, LOCK_SH, cmd_explain },
+	{ "load", OPT_POLICY, 0, 0, false, cmd_load },
+	{ "unload", 0, 0, 0, false, cmd_unload },
+	{ "status", 0, 0, 0, true, cmd_status },
+	{ "allow", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS | OPT_PIDS, LOCK_EX, false, cmd_allow },
+	{ "revoke", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS, LOCK_EX, false, cmd_revoke },
+	{ "mode", OPT_NS | OPT_DEFAULT | OPT_WORD, OPT_WORD, LOCK_EX, false, cmd_mode },
+	{ "limit", OPT_NS | OPT_MAX_CHOSEN, OPT_NS | OPT_MAX_CHOSEN, LOCK_EX, false, cmd_limit },
+	{ "apply", OPT_WORD, OPT_WORD, LOCK_EX, false, cmd_apply },
+	{ "dump", 0, 0, LOCK_SH, true, cmd_dump },
+	{ "monitor", OPT_ALL, 0, 0, true, cmd_monitor },
+	{ "show", OPT_NS, 0, LOCK_SH, true, cmd_show },
+	{ "explain", OPT_NS | OPT_UID | OPT_CGROUP | OPT_CALLER_PID | OPT_PID,
+	  OPT_NS | OPT_PID, LOCK_SH, true, cmd_explain },
 };
 
+#define ARG(name, val)	{ name, required_argument, NULL, val }
+#define FLAG(name, val)	{ name, no_argument, NULL, val }
+
+/* Before the command. */
 static const struct option global_options[] = {
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{},
+	FLAG("verbose", 'v'), FLAG("help", 'h'), FLAG("json", 'j'), FLAG("pretty", 'p'),
+	FLAG("version", 'V'), {},
 };
 
+/* After it: the command's own, -j and -p (every command's), and help. */
 static const struct option command_options[] = {
-	{ "ns", required_argument, NULL, OPT_NS },
-	{ "uid", required_argument, NULL, OPT_UID },
-	{ "cgroup", required_argument, NULL, OPT_CGROUP },
-	{ "pids", required_argument, NULL, OPT_PIDS },
-	{ "pid", required_argument, NULL, OPT_PID },
-	{ "default", no_argument, NULL, OPT_DEFAULT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "max-chosen", required_argument, NULL, OPT_MAX_CHOSEN },
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ "cgroup-tree", required_argument, NULL, OPT_CGROUP_TREE },
-	{ "caller", required_argument, NULL, OPT_CALLER_PID },
-	{ "policy", required_argument, NULL, OPT_POLICY },
-	{ "help", no_argument, NULL, 'h' },
-	{},
+	ARG("ns", OPT_NS), ARG("uid", OPT_UID), ARG("cgroup", OPT_CGROUP), ARG("pids", OPT_PIDS),
+	ARG("pid", OPT_PID), FLAG("default", OPT_DEFAULT), FLAG("json", 'j'), FLAG("pretty", 'p'),
+	ARG("max-chosen", OPT_MAX_CHOSEN), FLAG("all", OPT_ALL),
+	ARG("cgroup-tree", OPT_CGROUP_TREE), ARG("caller", OPT_CALLER_PID),
+	ARG("policy", OPT_POLICY), FLAG("help", 'h'), {},
 };
 
 static const char *option_name(unsigned int bit)
@@ -154,11 +159,13 @@ static int parse_command_args(int argc, char **argv, struct env *env)
 	int c;
 
 	optind = 0;	/* restart getopt on the command's arguments */
-	while ((c = getopt_long(argc, argv, ":h", command_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hjp", command_options, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return -1;
 		}
+		if (c == 'j' || c == 'p')
+			continue;	/* read by scan_output_options() */
 		if (c == ':')
 			return usage_error("option %s needs a value", argv[optind - 1]);
 		if (c == '?')
@@ -217,7 +224,7 @@ static int parse_values(struct env *env)
 	bool is_path;
 	__u32 uid = 0;
 
-	env->json = env->given & OPT_JSON;
+	env->json = output_json();
 	env->rule.caller_kind = PIDPOLICY_CALLER_ANY;
 	if ((env->ns_arg &&
 	     parse_ns_spec(env->ns_arg, &env->rule.ns_inum, &is_path, err, sizeof(err))) ||
@@ -255,18 +262,62 @@ static int parse_values(struct env *env)
 	return 0;
 }
 
-/* 0 to run the command, -1 when done (help), or an exit status. */
+/*
+ * -j/--json and -p/--pretty hold wherever they stand, before or after the
+ * command, and an error found before them is printed in JSON already: read
+ * them first. getopt_long() in "-" mode keeps argv in order and hands each
+ * command option its value, so no value (--pids -j?) is taken for them.
+ */
+static void scan_output_options(int argc, char **argv)
+{
+	bool json = false, pretty = false;
+	int c;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "-vhjpV", command_options, NULL)) != -1) {
+		json |= c == 'j';
+		pretty |= c == 'p';
+	}
+	if (json || pretty)
+		output_set_json(pretty);
+	optind = 0;
+}
+
+static void print_version(void)
+{
+	struct json_object *o;
+	char libbpf[32];
+
+	snprintf(libbpf, sizeof(libbpf), "%u.%u", libbpf_major_version(),
+		 libbpf_minor_version());
+	if (!output_json()) {
+		printf("pidpolicy %s\nusing libbpf v%s\n", PIDPOLICY_VERSION, libbpf);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "version", json_object_new_string(PIDPOLICY_VERSION));
+	json_object_object_add(o, "libbpf_version", json_object_new_string(libbpf));
+	json_print(o);
+}
+
+/* 0 to run the command, -1 when done (help, version), or an exit status. */
 static int parse_args(int argc, char **argv, struct env *env)
 {
 	size_t i;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+vh", global_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+vhjpV", global_options, NULL)) != -1) {
 		if (c == 'v') {
 			env->verbose = true;
+		} else if (c == 'j' || c == 'p') {
+			continue;	/* read by scan_output_options() */
 		} else if (c == 'h') {
 			fputs(usage_text, stdout);
+			return -1;
+		} else if (c == 'V') {
+			print_version();
 			return -1;
 		} else {
 			return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -289,6 +340,7 @@ int main(int argc, char **argv)
 	struct env env = {};
 	int err;
 
+	scan_output_options(argc, argv);
 	err = parse_args(argc, argv, &env);
 	if (err)
 		goto cleanup;
@@ -305,6 +357,8 @@ int main(int argc, char **argv)
 		env.rule.gen = pins.gen;
 	}
 	err = env.cmd->run(&env, &pins);
+	if (!err && env.json && !env.cmd->json)
+		json_print(NULL);	/* stdout is a JSON document */
 
 cleanup:
 	close_pins(&pins);

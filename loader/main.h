@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "pidpolicy.h"
+#include "output.h"
 #include "parse.h"
 
 /* Exit status: 0 success, 1 runtime error, 2 usage error. */
@@ -23,7 +24,6 @@ enum opt_bits {
 	OPT_PIDS	= 1 << 3,
 	OPT_PID		= 1 << 4,
 	OPT_DEFAULT	= 1 << 5,
-	OPT_JSON	= 1 << 6,
 	OPT_WORD	= 1 << 7,	/* one positional word (the mode) */
 	OPT_MAX_CHOSEN	= 1 << 8,
 	OPT_ALL		= 1 << 9,
@@ -37,7 +37,7 @@ enum opt_bits {
 struct env {
 	const struct command *cmd;
 	bool verbose;
-	bool json;
+	bool json;			/* -j/--json or -p/--pretty */
 	unsigned int given;		/* enum opt_bits */
 	const char *ns_arg, *uid_arg, *cgroup_arg, *pids_arg, *pid_arg, *word;
 	const char *max_chosen_arg, *cgroup_tree_arg, *caller_pid_arg, *policy_arg;

@@ -29,6 +29,7 @@
 #include "pidpolicy.h"
 #include "monitor.h"
 #include "names.h"
+#include "output.h"
 #include "pins.h"
 #include "parse.h"
 
