@@ -159,6 +159,9 @@ $(HOST_TESTS) $(ASAN_HOST_TESTS): tests/host/$$(@F).c $(HARNESS_SRC) tests/harne
 $(call host_test,parse_test): loader/parse.c loader/parse.h
 $(call host_test,policyfile_test): loader/policyfile.c loader/policyfile.h loader/parse.c \
 		loader/parse.h
+# cli_test runs the loader as built (its command line, before any kernel
+# check): make builds the loader first, without making it a source.
+$(call host_test,cli_test): | $(PIDPOLICY)
 # The decision of the BPF program and explain, over maps in arrays.
 $(call host_test,decide_test): include/pidpolicy_decide.h include/pidpolicy.h
 
