@@ -121,13 +121,19 @@ bpf: $(BPF_OBJS)
 PIDPOLICY	:= $(BUILD)/loader/pidpolicy
 ASAN_PIDPOLICY	:= $(ASAN)/loader/pidpolicy
 
-$(PIDPOLICY) $(ASAN_PIDPOLICY): loader/pidpolicy.c loader/parse.c loader/parse.h loader/monitor.c \
-		loader/monitor.h loader/nshold.c loader/nshold.h loader/policyfile.c \
-		loader/policyfile.h $(BUILD)/bpf/pidpolicy.skel.h \
+# One file per job, as bpftool's (README: Layout); main.c holds the command
+# table, options and usage.
+LOADER_SRCS	:= $(wildcard loader/*.c)
+LOADER_HDRS	:= $(wildcard loader/*.h)
+# What `pidpolicy --version` prints; packagers set their own.
+PIDPOLICY_VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+$(PIDPOLICY) $(ASAN_PIDPOLICY): $(LOADER_SRCS) $(LOADER_HDRS) $(BUILD)/bpf/pidpolicy.skel.h \
 		$(wildcard include/*.h) | $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/bpf -Iloader $(CFLAGS) -o $@ $(filter %.c,$^) \
+	$(Q)$(CC) $(CPPFLAGS) -I$(BUILD)/bpf -Iloader $(CFLAGS) \
+		-DPIDPOLICY_VERSION='"$(PIDPOLICY_VERSION)"' -o $@ $(filter %.c,$^) \
 		$(LIBBPF_LDLIBS) -ljson-c
 
 loader: $(PIDPOLICY)
@@ -153,6 +159,9 @@ $(HOST_TESTS) $(ASAN_HOST_TESTS): tests/host/$$(@F).c $(HARNESS_SRC) tests/harne
 $(call host_test,parse_test): loader/parse.c loader/parse.h
 $(call host_test,policyfile_test): loader/policyfile.c loader/policyfile.h loader/parse.c \
 		loader/parse.h
+# cli_test runs the loader as built (its command line, before any kernel
+# check): make builds the loader first, without making it a source.
+$(call host_test,cli_test): | $(PIDPOLICY)
 # The decision of the BPF program and explain, over maps in arrays.
 $(call host_test,decide_test): include/pidpolicy_decide.h include/pidpolicy.h
 

@@ -12,14 +12,21 @@
 #include "pidpolicy.h"
 
 /*
+ * Every map is pinned by name, PIDPOLICY_PIN_DIR/<map> (pidpolicy opens the
+ * object with that pin_root_path), where `pidpolicy` and bpftool find it.
+ */
+
+/*
  * Settings and state shared with pidpolicy, indexed by enum
- * pidpolicy_config_slot (array keys must be plain 32-bit integers).
+ * pidpolicy_config_slot (array keys must be plain 32-bit integers):
+ * PIDPOLICY_CONFIG_SLOTS __u64 slots.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PIDPOLICY_CONFIG_SLOTS);
 	__type(key, __u32);
 	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } config SEC(".maps");
 
 /*
@@ -38,6 +45,7 @@ struct {
 	__uint(max_entries, 262144);
 	__type(key, struct pidpolicy_rule_key);
 	__type(value, struct pidpolicy_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rules SEC(".maps");
 
 /*
@@ -51,6 +59,7 @@ struct {
 	__uint(max_entries, 262144);
 	__type(key, struct pidpolicy_chunk_key);
 	__type(value, struct pidpolicy_chunk);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rule_pids SEC(".maps");
 
 /*
@@ -63,6 +72,7 @@ struct {
 	__uint(max_entries, 65536);
 	__type(key, struct pidpolicy_ns_policy_key);
 	__type(value, struct pidpolicy_ns_policy);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ns_policy SEC(".maps");
 
 /*
@@ -76,6 +86,7 @@ struct {
 	__uint(max_entries, 65536);
 	__type(key, struct pidpolicy_ns_key);
 	__type(value, struct pidpolicy_ns_index);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } ns_index SEC(".maps");
 
 /*
@@ -87,6 +98,7 @@ struct {
 	__uint(max_entries, 16384);
 	__type(key, struct pidpolicy_ns_key);
 	__type(value, struct pidpolicy_decisions);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } decisions SEC(".maps");
 
 /*
@@ -100,6 +112,7 @@ struct {
 	__uint(max_entries, 65536);
 	__type(key, struct pidpolicy_ns_key);
 	__type(value, struct pidpolicy_chosen);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } chosen_live SEC(".maps");
 
 /*
@@ -111,6 +124,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct pidpolicy_charges);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } charging SEC(".maps");
 
 /*
@@ -124,6 +138,7 @@ struct {
 	__uint(max_entries, 262144);
 	__type(key, __u64);
 	__type(value, struct pidpolicy_charges);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } charged SEC(".maps");
 
 /*
@@ -135,6 +150,7 @@ struct {
 	__uint(max_entries, 16384);
 	__type(key, struct pidpolicy_ns_key);
 	__type(value, struct pidpolicy_event_budget);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } event_budget SEC(".maps");
 
 /*
@@ -143,36 +159,55 @@ struct {
  * apply` does it after switching generations, so no decision still reads the
  * old generation when its entries go.
  */
-struct rcu_barrier_inner {
+struct rcu_barrier_inner_def {	/* shape of rcu_barrier's inner maps */
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u32);
+};
+
+/* The inner map rcu_barrier starts with: one __u32, never read. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } rcu_barrier_inner SEC(".maps");
 
+/*
+ * One slot holding an inner map, which `apply` replaces to wait: an inner
+ * map definition cannot be pinned, so the slot's shape is a type of its own.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__array(values, struct rcu_barrier_inner);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct rcu_barrier_inner_def);
 } rcu_barrier SEC(".maps") = {
-	.values = { [0] = &rcu_barrier_inner },
+	.values = { [0] = (void *)&rcu_barrier_inner },
 };
 
 /*
- * Decisions for `pidpolicy monitor`, 256 KiB (about 3,600 events) each:
- * `events` for callers in user namespaces, rate-limited per namespace, and
- * `host_events` for callers of the initial user namespace (they hold real
- * capabilities), which a flood from a user namespace cannot crowd out.
+ * Decisions for `pidpolicy monitor` of callers in user namespaces,
+ * rate-limited per namespace: 256 KiB, about 3,600 events.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } events SEC(".maps");
 
+/*
+ * Decisions of callers of the initial user namespace (they hold real
+ * capabilities), apart so that a flood from a user namespace cannot crowd
+ * them out: 256 KiB, about 3,600 events.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } host_events SEC(".maps");
 
 static __always_inline const struct pidpolicy_rule *

@@ -28,16 +28,14 @@
 #include <json-c/json.h>
 #include "pidpolicy.h"
 #include "monitor.h"
+#include "names.h"
+#include "output.h"
+#include "pins.h"
 #include "parse.h"
 
 #define EVENTS_PIN	PIDPOLICY_PIN_DIR "/events"
-#define HOST_EVENTS_PIN	PIDPOLICY_PIN_DIR "/host_events"
 #define MONITOR_LOCK	"/run/pidpolicy-monitor.lock"
 #define CONFIG_PIN	PIDPOLICY_PIN_DIR "/config"
-
-#define MSG_ROOT	"must run as root (the policy is in root-only pins under " \
-			PIDPOLICY_PIN_DIR ")"
-#define MSG_NOT_LOADED	"not loaded: run 'pidpolicy load' first"
 
 #define NSEC_PER_SEC	1000000000LL
 #define POLL_MS		1000
@@ -77,50 +75,6 @@ static long long wall_offset(void)
 	long long mono = clock_ns(CLOCK_MONOTONIC);
 
 	return clock_ns(CLOCK_REALTIME) - mono;
-}
-
-static const char *verdict_name(__u32 verdict)
-{
-	switch (verdict) {
-	case PIDPOLICY_ALLOW:	return "allow";
-	case PIDPOLICY_DENY:	return "deny";
-	case PIDPOLICY_AUDIT:	return "audit-only";
-	}
-	return NULL;
-}
-
-static const char *reason_name(__u32 reason)
-{
-	switch (reason) {
-	case PIDPOLICY_REASON_RULE:	return "rule";
-	case PIDPOLICY_REASON_MODE_OFF:	return "mode-off";
-	case PIDPOLICY_REASON_NO_RULE:	return "no-rule";
-	case PIDPOLICY_REASON_RANGE:	return "range";
-	case PIDPOLICY_REASON_QUOTA:	return "quota";
-	case PIDPOLICY_REASON_ACCOUNTING: return "accounting";
-	}
-	return NULL;
-}
-
-/* Values of the kernel's enum pid_choice_source. */
-static const char *source_name(__u32 source)
-{
-	switch (source) {
-	case 0:	return "clone3";
-	case 1:	return "clone2";
-	case 2:	return "ns_last_pid";
-	}
-	return NULL;
-}
-
-/* A name, or the number for a value this monitor does not know. */
-static const char *name_or_number(const char *name, __u32 value, char *buf,
-				  size_t len)
-{
-	if (name)
-		return name;
-	snprintf(buf, len, "%u", value);
-	return buf;
 }
 
 /*
@@ -268,34 +222,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 /* ---- maps ---------------------------------------------------------------- */
 
-static int open_map(const char *path, __u32 type, __u32 key_size,
-		    __u32 value_size, int *fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	*fd = bpf_obj_get(path);
-	if (*fd < 0 && errno == ENOENT) {
-		err_msg(MSG_NOT_LOADED);
-		return 1;
-	}
-	if (*fd < 0 && (errno == EACCES || errno == EPERM)) {
-		err_msg(MSG_ROOT);
-		return 1;
-	}
-	if (*fd < 0) {
-		err_msg("failed to open pinned map %s: %s", path, strerror(errno));
-		return 1;
-	}
-	if (bpf_obj_get_info_by_fd(*fd, &info, &len) || info.type != type ||
-	    info.key_size != key_size || info.value_size != value_size) {
-		err_msg("pinned map %s does not match this pidpolicy: run 'pidpolicy unload' and 'pidpolicy load'",
-			path);
-		return 1;
-	}
-	return 0;
-}
-
 static int config_get(int fd, __u32 slot, __u64 *value)
 {
 	if (bpf_map_lookup_elem(fd, &slot, value)) {
@@ -376,16 +302,17 @@ int monitor_events(bool json, bool all)
 	bool ready = false;
 	size_t i;
 
-	if (open_map(EVENTS_PIN, BPF_MAP_TYPE_RINGBUF, 0, 0, &events_fd) ||
-	    open_map(HOST_EVENTS_PIN, BPF_MAP_TYPE_RINGBUF, 0, 0, &host_fd) ||
-	    open_map(CONFIG_PIN, BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64),
-		     &config_fd) ||
+	if (open_pinned_map("events", BPF_MAP_TYPE_RINGBUF, 0, 0, &events_fd) ||
+	    open_pinned_map("host_events", BPF_MAP_TYPE_RINGBUF, 0, 0, &host_fd) ||
+	    open_pinned_map("config", BPF_MAP_TYPE_ARRAY, sizeof(__u32), sizeof(__u64),
+			    &config_fd) ||
 	    lock_monitor(&lock_fd))
 		goto out_close;
 	for (i = 0; i < NR_NOT_QUEUED; i++)
 		if (config_get(config_fd, not_queued[i].slot, &lost_seen[i]))
 			goto out_close;
 
+	read_source_names();	/* not while the first events wait */
 	m.wall_offset = wall_offset();
 	rb = ring_buffer__new(host_fd, handle_event, &m, NULL);
 	if (rb && ring_buffer__add(rb, events_fd, handle_event, &m)) {

@@ -37,18 +37,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-void err_msg(const char *fmt, ...)
-{
-	char msg[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	one_line(msg);
-	fprintf(stderr, "pidpolicy: %s\n", msg);
-}
-
 void one_line(char *s)
 {
 	for (; *s; s++)

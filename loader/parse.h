@@ -13,15 +13,13 @@
 #include <stddef.h>
 #include "pidpolicy.h"
 
-/* Pids first..last, both included. */
-/* One line on stderr: "pidpolicy: " and the message. */
-void err_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Make message s one printable line: messages quote what the user gave,
  * whose control characters (a newline, an escape sequence) become '?'.
  */
 void one_line(char *s);
 
+/* Pids first..last, both included. */
 struct pid_range {
 	__u32 first;
 	__u32 last;

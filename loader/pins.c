@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The pins under PIDPOLICY_PIN_DIR (see pins.h): the pinned maps, opened
+ * under the lock of their directory and checked against this pidpolicy's
+ * types; the directory itself, locked and checked; the caller, who must be
+ * root.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "main.h"
+#include "pins.h"
+
+#define LINK_PIN	PIDPOLICY_PIN_DIR "/pid_choose_link"
+
+#define MSG_ROOT	"must run as root (the policy is in root-only pins under " \
+			PIDPOLICY_PIN_DIR ")"
+#define MSG_NOT_LOADED	"not loaded: run 'pidpolicy load' first"
+
+/* The maps the commands use, as this pidpolicy's BPF side makes them. */
+static const struct pinned_map {
+	const char *name;
+	size_t offset;			/* of its fd in struct pins */
+	__u32 type;
+	__u32 key_size;
+	__u32 value_size;
+} pinned_maps[] = {
+	{ "rules", offsetof(struct pins, rules), BPF_MAP_TYPE_HASH,
+	  sizeof(struct pidpolicy_rule_key), sizeof(struct pidpolicy_rule) },
+	{ "rule_pids", offsetof(struct pins, rule_pids), BPF_MAP_TYPE_HASH,
+	  sizeof(struct pidpolicy_chunk_key), sizeof(struct pidpolicy_chunk) },
+	{ "ns_policy", offsetof(struct pins, ns_policy), BPF_MAP_TYPE_HASH,
+	  sizeof(struct pidpolicy_ns_policy_key), sizeof(struct pidpolicy_ns_policy) },
+	{ "decisions", offsetof(struct pins, decisions), BPF_MAP_TYPE_LRU_PERCPU_HASH,
+	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_decisions) },
+	{ "config", offsetof(struct pins, config), BPF_MAP_TYPE_ARRAY,
+	  sizeof(__u32), sizeof(__u64) },
+	{ "chosen_live", offsetof(struct pins, chosen_live), BPF_MAP_TYPE_HASH,
+	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_chosen) },
+	{ "rcu_barrier", offsetof(struct pins, rcu_barrier), BPF_MAP_TYPE_ARRAY_OF_MAPS,
+	  sizeof(__u32), sizeof(__u32) },
+	{ "ns_index", offsetof(struct pins, ns_index), BPF_MAP_TYPE_HASH,
+	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_ns_index) },
+};
+
+#define PIN_FD(pins, m) ((int *)((char *)(pins) + (m)->offset))
+
+int check_root(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	err_msg(MSG_ROOT);
+	return EXIT_RUNTIME;
+}
+
+const char *const attach_order[NR_PROGS] = {
+	"retire_ns", "free_pid_entry", "alloc_pid_exit", "pid_choose",
+};
+
+bool is_loaded(void)
+{
+	return access(LINK_PIN, F_OK) == 0;
+}
+
+bool is_incomplete(void)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	if (is_loaded())
+		return false;
+	for (i = 0; i < NR_PROGS; i++) {
+		snprintf(path, sizeof(path), "%s/%s_link", PIDPOLICY_PIN_DIR, attach_order[i]);
+		if (!access(path, F_OK))
+			return true;
+	}
+	return false;
+}
+
+void close_pins(struct pins *pins)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		int *fd = PIN_FD(pins, &pinned_maps[i]);
+
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+	}
+	if (pins->dir >= 0)
+		close(pins->dir);	/* drops the lock */
+	pins->dir = -1;
+}
+
+int open_pinned_map(const char *name, __u32 type, __u32 key_size,
+		    __u32 value_size, int *fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, name);
+	*fd = bpf_obj_get(path);
+	if (*fd < 0 && errno == ENOENT) {
+		err_msg(MSG_NOT_LOADED);
+		return EXIT_RUNTIME;
+	}
+	if (*fd < 0 && (errno == EACCES || errno == EPERM)) {
+		err_msg(MSG_ROOT);
+		return EXIT_RUNTIME;
+	}
+	if (*fd < 0) {
+		err_msg("failed to open pinned map %s: %s", path, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	if (bpf_obj_get_info_by_fd(*fd, &info, &len) || info.type != type ||
+	    info.key_size != key_size || info.value_size != value_size) {
+		err_msg("pinned map %s does not match this pidpolicy: run 'pidpolicy unload' and 'pidpolicy load'",
+			path);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+/* The active policy generation, config[PIDPOLICY_CONFIG_GEN]. */
+int read_gen(struct pins *pins)
+{
+	__u32 slot = PIDPOLICY_CONFIG_GEN;
+	__u64 gen;
+
+	if (bpf_map_lookup_elem(pins->config, &slot, &gen)) {
+		err_msg("failed to read the policy generation: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	pins->gen = (__u32)gen;
+	return 0;
+}
+
+/*
+ * Open every pinned map, holding the lock of their directory: LOCK_EX so
+ * that edits (read-modify-write of chunks, apply's generations) do not
+ * interleave, LOCK_SH for readers, who may run together. Prints the error
+ * and returns an exit status.
+ */
+int open_pins(struct pins *pins, int lock)
+{
+	size_t i;
+	int err;
+
+	if (!is_loaded()) {
+		err_msg(errno == EACCES ? MSG_ROOT : MSG_NOT_LOADED);
+		return EXIT_RUNTIME;
+	}
+	pins->dir = open(PIDPOLICY_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pins->dir < 0 || flock(pins->dir, lock)) {
+		err_msg("failed to lock %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
+		const struct pinned_map *m = &pinned_maps[i];
+
+		err = open_pinned_map(m->name, m->type, m->key_size, m->value_size,
+				      PIN_FD(pins, m));
+		if (err)
+			return err;
+	}
+	return read_gen(pins);
+}
+
+/*
+ * Open and lock the pin directory (made first if create), as the edits do:
+ * two loads at once would each attach and pin a set of programs over the
+ * other's. An unload we waited for may have removed it: then start over.
+ * The locked fd, or -1 with errno set.
+ */
+int lock_pin_dir(bool create)
+{
+	struct stat locked, now;
+	int fd;
+
+	for (;;) {
+		if (create && mkdir(PIDPOLICY_PIN_DIR, 0700) && errno != EEXIST)
+			return -1;
+		fd = open(PIDPOLICY_PIN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && create)
+			continue;
+		if (fd < 0)
+			return -1;
+		if (flock(fd, LOCK_EX) || fstat(fd, &locked)) {
+			close(fd);
+			return -1;
+		}
+		if (!lstat(PIDPOLICY_PIN_DIR, &now) && now.st_dev == locked.st_dev &&
+		    now.st_ino == locked.st_ino)
+			return fd;
+		close(fd);
+		if (!create) {
+			errno = ENOENT;
+			return -1;
+		}
+	}
+}
+
+/*
+ * The bpffs root is often world-writable (1777, as a plain mount makes it):
+ * whoever made the pin directory could remove our pins, the hook's link
+ * among them, which detaches the policy. It must be root's alone.
+ */
+int check_pin_dir(int dir)
+{
+	struct stat st;
+
+	if (!fstat(dir, &st) && st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		return 0;
+	err_msg("%s is not a directory only root can write to: remove it, then load",
+		PIDPOLICY_PIN_DIR);
+	return EXIT_RUNTIME;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The pins under PIDPOLICY_PIN_DIR: opening the pinned maps under the lock
+ * of their directory, and checking that directory and the caller.
+ */
+#ifndef PIDPOLICY_PINS_H
+#define PIDPOLICY_PINS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+/* File descriptors of the pinned maps, and of their directory (locked). */
+struct pins {
+	int rules;
+	int rule_pids;
+	int ns_policy;
+	int decisions;
+	int config;
+	int chosen_live;
+	int rcu_barrier;
+	int ns_index;
+	int dir;
+	__u32 gen;			/* the active policy generation */
+};
+
+#define PINS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1, 0 }
+
+/*
+ * The programs in the order load attaches them: those that count chosen
+ * pids first, so every pid the hook charges is given back; unload detaches
+ * in the reverse order, the hook first.
+ */
+#define NR_PROGS	4
+extern const char *const attach_order[NR_PROGS];
+
+/* 0 when running as root, else prints why not and returns EXIT_RUNTIME. */
+int check_root(void);
+/* The hook's link is pinned last: its pin marks a complete load. */
+bool is_loaded(void);
+/* Pins of a load that did not finish (no hook link, but other pins). */
+bool is_incomplete(void);
+
+/*
+ * The one way to open a pin: the map pinned as PIDPOLICY_PIN_DIR/name, into
+ * *fd, checked to be what this pidpolicy made (type, key and value sizes).
+ * Prints the error and returns an exit status.
+ */
+int open_pinned_map(const char *name, __u32 type, __u32 key_size,
+		    __u32 value_size, int *fd);
+/*
+ * Open every pinned map, holding the lock of their directory: LOCK_EX to
+ * edit, LOCK_SH to read. Prints the error and returns an exit status.
+ */
+int open_pins(struct pins *pins, int lock);
+void close_pins(struct pins *pins);
+/* The active policy generation, config[PIDPOLICY_CONFIG_GEN], into pins->gen. */
+int read_gen(struct pins *pins);
+
+/*
+ * Open and lock PIDPOLICY_PIN_DIR (made first if create), as load and unload
+ * do. The locked fd, or -1 with errno set.
+ */
+int lock_pin_dir(bool create);
+/* The pin directory dir must be root's alone; prints why not. */
+int check_pin_dir(int dir);
+
+#endif /* PIDPOLICY_PINS_H */
