@@ -161,8 +161,8 @@ static void print_health(const struct health *h)
 	size_t i;
 
 	printf("recursion misses:");
-	for (i = 0; i < NR_PROGS; i++)
-		printf("%s %s %llu", i ? "," : "", attach_order[i],
+	for (i = NR_PROGS; i--;)	/* the hook first */
+		printf("%s %s %llu", i == NR_PROGS - 1 ? "" : ",", attach_order[i],
 		       (unsigned long long)h->misses[i]);
 	printf("\nevents:         %llu suppressed (rate), %llu lost (ring full)\n",
 	       (unsigned long long)h->suppressed, (unsigned long long)h->lost);
