@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host tests of whole-policy files (loader/policyfile.c): what
- * `pidpolicy apply FILE` reads and `pidpolicy dump` writes.
+ * Host tests of whole-policy files (loader/policyfile.c, loader/policy.c):
+ * what `pidpolicy apply FILE` reads and `pidpolicy dump` writes.
  */
 #define _GNU_SOURCE
 #include "harness.h"

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * A whole policy in memory (see policyfile.h): its canonical order, how two
+ * compare, and writing it in the policy file format.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "policyfile.h"
+
+const char *policy_ns_name(__u32 inum, char *buf, size_t len)
+{
+	if (inum == PIDPOLICY_NS_ANY)
+		return "any";
+	snprintf(buf, len, "%u", inum);
+	return buf;
+}
+
+/* ---- ranges ---------------------------------------------------------------- */
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct pid_range *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return x->last < y->last ? -1 : x->last > y->last;
+}
+
+/* Sort and merge r[0..*n) in place (touching ranges join). */
+static void ranges_canon(struct pid_range *r, size_t *n)
+{
+	size_t i, out = 0;
+
+	if (!*n)
+		return;
+	qsort(r, *n, sizeof(*r), cmp_range);
+	for (i = 1; i < *n; i++) {
+		if ((__u64)r[i].first <= (__u64)r[out].last + 1) {
+			if (r[i].last > r[out].last)
+				r[out].last = r[i].last;
+		} else {
+			r[++out] = r[i];
+		}
+	}
+	*n = out + 1;
+}
+
+/* ---- canonical order ------------------------------------------------------ */
+
+int policy_rule_key_cmp(const struct pidpolicy_rule_key *x,
+			const struct pidpolicy_rule_key *y)
+{
+	if (x->gen != y->gen)
+		return x->gen < y->gen ? -1 : 1;
+	if (x->ns_inum != y->ns_inum)
+		return x->ns_inum < y->ns_inum ? -1 : 1;
+	if (x->caller_kind != y->caller_kind)
+		return x->caller_kind < y->caller_kind ? -1 : 1;
+	if (x->caller_id != y->caller_id)
+		return x->caller_id < y->caller_id ? -1 : 1;
+	return 0;
+}
+
+static int cmp_rule(const void *a, const void *b)
+{
+	return policy_rule_key_cmp(&((const struct policy_rule *)a)->key,
+		       &((const struct policy_rule *)b)->key);
+}
+
+static int cmp_mode(const void *a, const void *b)
+{
+	const struct policy_mode *x = a, *y = b;
+
+	if (x->ns_inum != y->ns_inum)
+		return x->ns_inum < y->ns_inum ? -1 : 1;
+	return x->mode < y->mode ? -1 : x->mode > y->mode;
+}
+
+static int cmp_limit(const void *a, const void *b)
+{
+	const struct policy_limit *x = a, *y = b;
+
+	if (x->ns_inum != y->ns_inum)
+		return x->ns_inum < y->ns_inum ? -1 : 1;
+	return x->max_chosen < y->max_chosen ? -1 : x->max_chosen > y->max_chosen;
+}
+
+int policy_canonicalize(struct policy *p)
+{
+	size_t i, out = 0;
+
+	/* UNSET and PIDPOLICY_NO_LIMIT say what a missing line says */
+	for (i = 0; i < p->nr_modes; i++)
+		if (p->modes[i].mode != PIDPOLICY_MODE_UNSET)
+			p->modes[out++] = p->modes[i];
+	p->nr_modes = out;
+	out = 0;
+	for (i = 0; i < p->nr_limits; i++)
+		if (p->limits[i].max_chosen != PIDPOLICY_NO_LIMIT)
+			p->limits[out++] = p->limits[i];
+	p->nr_limits = out;
+	out = 0;
+	if (p->nr_modes)
+		qsort(p->modes, p->nr_modes, sizeof(*p->modes), cmp_mode);
+	if (p->nr_limits)
+		qsort(p->limits, p->nr_limits, sizeof(*p->limits), cmp_limit);
+	if (!p->nr_rules)
+		return 0;
+	qsort(p->rules, p->nr_rules, sizeof(*p->rules), cmp_rule);
+	/* join rules of the same key into the first of them */
+	for (i = 1; i < p->nr_rules; i++) {
+		struct policy_rule *dst = &p->rules[out], *src = &p->rules[i];
+		struct pid_range *r;
+
+		if (policy_rule_key_cmp(&dst->key, &src->key)) {
+			p->rules[++out] = *src;
+			continue;
+		}
+		r = realloc(dst->ranges, (dst->nr_ranges + src->nr_ranges + 1) *
+				 sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		if (src->nr_ranges)
+			memcpy(r + dst->nr_ranges, src->ranges,
+			       src->nr_ranges * sizeof(*r));
+		dst->ranges = r;
+		dst->nr_ranges += src->nr_ranges;
+		free(src->ranges);
+		src->ranges = NULL;
+		src->nr_ranges = 0;
+	}
+	p->nr_rules = out + 1;
+	for (i = 0; i < p->nr_rules; i++)
+		ranges_canon(p->rules[i].ranges, &p->rules[i].nr_ranges);
+	return 0;
+}
+
+void policy_free(struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_rules; i++)
+		free(p->rules[i].ranges);
+	free(p->rules);
+	free(p->modes);
+	free(p->limits);
+	memset(p, 0, sizeof(*p));
+}
+
+/* A deep copy of a, canonical. 0 or -ENOMEM. */
+static int policy_copy_canon(const struct policy *a, struct policy *c)
+{
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	c->rules = calloc(a->nr_rules + 1, sizeof(*c->rules));
+	c->modes = calloc(a->nr_modes + 1, sizeof(*c->modes));
+	c->limits = calloc(a->nr_limits + 1, sizeof(*c->limits));
+	if (!c->rules || !c->modes || !c->limits)
+		goto nomem;
+	if (a->nr_modes)
+		memcpy(c->modes, a->modes, a->nr_modes * sizeof(*c->modes));
+	c->nr_modes = a->nr_modes;
+	if (a->nr_limits)
+		memcpy(c->limits, a->limits, a->nr_limits * sizeof(*c->limits));
+	c->nr_limits = a->nr_limits;
+	for (i = 0; i < a->nr_rules; i++) {
+		const struct policy_rule *r = &a->rules[i];
+
+		c->rules[i].key = r->key;
+		c->rules[i].ranges = malloc((r->nr_ranges + 1) *
+					    sizeof(*r->ranges));
+		if (!c->rules[i].ranges)
+			goto nomem;
+		if (r->nr_ranges)
+			memcpy(c->rules[i].ranges, r->ranges,
+			       r->nr_ranges * sizeof(*r->ranges));
+		c->rules[i].nr_ranges = r->nr_ranges;
+		c->nr_rules = i + 1;
+	}
+	if (policy_canonicalize(c))
+		goto nomem;
+	return 0;
+nomem:
+	policy_free(c);
+	return -ENOMEM;
+}
+
+int policy_equal(const struct policy *a, const struct policy *b)
+{
+	struct policy ca, cb;
+	int eq = 0;
+	size_t i;
+
+	if (policy_copy_canon(a, &ca))
+		return 0;
+	if (policy_copy_canon(b, &cb)) {
+		policy_free(&ca);
+		return 0;
+	}
+	if (ca.nr_rules != cb.nr_rules || ca.nr_modes != cb.nr_modes ||
+	    ca.nr_limits != cb.nr_limits)
+		goto out;
+	for (i = 0; i < ca.nr_modes; i++)
+		if (cmp_mode(&ca.modes[i], &cb.modes[i]))
+			goto out;
+	for (i = 0; i < ca.nr_limits; i++)
+		if (cmp_limit(&ca.limits[i], &cb.limits[i]))
+			goto out;
+	for (i = 0; i < ca.nr_rules; i++) {
+		const struct policy_rule *x = &ca.rules[i], *y = &cb.rules[i];
+
+		if (policy_rule_key_cmp(&x->key, &y->key) || x->nr_ranges != y->nr_ranges ||
+		    (x->nr_ranges && memcmp(x->ranges, y->ranges,
+					    x->nr_ranges * sizeof(*x->ranges))))
+			goto out;
+	}
+	eq = 1;
+out:
+	policy_free(&ca);
+	policy_free(&cb);
+	return eq;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+static void write_ranges(FILE *f, const struct pid_range *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *sep = i ? "," : "";
+
+		if (r[i].first == r[i].last)
+			fprintf(f, "%s%u", sep, r[i].first);
+		else
+			fprintf(f, "%s%u-%u", sep, r[i].first, r[i].last);
+	}
+}
+
+static void write_rule(FILE *f, const struct policy_rule *r)
+{
+	const char *pfx = "";
+	char ns[16];
+
+	if (!r->nr_ranges ||
+	    r->key.caller_kind > PIDPOLICY_CALLER_CGROUP_TREE)
+		pfx = "# cannot be applied: ";
+	fprintf(f, "%sallow ns %s", pfx, policy_ns_name(r->key.ns_inum, ns, sizeof(ns)));
+	switch (r->key.caller_kind) {
+	case PIDPOLICY_CALLER_ANY:
+		break;
+	case PIDPOLICY_CALLER_UID:
+		fprintf(f, " uid %llu", (unsigned long long)r->key.caller_id);
+		break;
+	case PIDPOLICY_CALLER_CGROUP:
+		fprintf(f, " cgroup-id %llu", (unsigned long long)r->key.caller_id);
+		break;
+	case PIDPOLICY_CALLER_CGROUP_TREE:
+		fprintf(f, " cgroup-tree-id %llu", (unsigned long long)r->key.caller_id);
+		break;
+	default:
+		fprintf(f, " caller-kind %u caller-id %llu", r->key.caller_kind,
+			(unsigned long long)r->key.caller_id);
+		break;
+	}
+	fprintf(f, " pids ");
+	write_ranges(f, r->ranges, r->nr_ranges);
+	fputc('\n', f);
+}
+
+int policy_write(FILE *f, const struct policy *p)
+{
+	struct policy c;
+	char ns[16];
+	size_t i;
+
+	if (policy_copy_canon(p, &c)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fprintf(f, "# pid policy: `pidpolicy apply FILE` replaces the whole policy with it\n");
+	for (i = 0; i < c.nr_modes; i++) {
+		const struct policy_mode *m = &c.modes[i];
+		bool ok = m->mode >= PIDPOLICY_MODE_OFF &&
+			  m->mode <= PIDPOLICY_MODE_ENFORCE;
+
+		if (m->ns_inum == PIDPOLICY_NS_ANY)
+			fprintf(f, "%smode default %s\n",
+				ok ? "" : "# cannot be applied: ", mode_name(m->mode));
+		else
+			fprintf(f, "%smode ns %u %s\n",
+				ok ? "" : "# cannot be applied: ", m->ns_inum,
+				mode_name(m->mode));
+	}
+	for (i = 0; i < c.nr_rules; i++)
+		write_rule(f, &c.rules[i]);
+	for (i = 0; i < c.nr_limits; i++)
+		fprintf(f, "limit ns %s max-chosen %u\n",
+			policy_ns_name(c.limits[i].ns_inum, ns, sizeof(ns)),
+			c.limits[i].max_chosen);
+	policy_free(&c);
+	if (fflush(f) || ferror(f)) {
+		if (!errno)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
+}
