@@ -12,6 +12,8 @@
 #endif
 
 #define PIDPOLICY_PIN_DIR	"/sys/fs/bpf/pidpolicy"
+/* A directory that is the readers' lock (see loader/pins.h), not a pin. */
+#define PIDPOLICY_READERS_LOCK	PIDPOLICY_PIN_DIR "/readers_lock"
 
 /* Namespace inode 0 never names a real pid namespace: it means "any". */
 #define PIDPOLICY_NS_ANY	0

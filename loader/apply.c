@@ -245,6 +245,8 @@ int read_policy_file(const char *path, struct policy *p)
  * old policy whole, after it the new one; the old generation goes once no
  * decision can read it. The two generations differ in bit 0 only, so no
  * copy of the value, however the kernel makes it, can be read as a third.
+ * Readers wait for the switch alone, and it for them: they read the active
+ * generation, which nothing else here writes.
  */
 int apply_policy(const struct pins *pins, const struct policy *p,
 		 const char *name)
@@ -263,9 +265,10 @@ int apply_policy(const struct pins *pins, const struct policy *p,
 		ns_release(&holds);
 		return EXIT_RUNTIME;
 	}
-	err = err ?: write_policy(pins, p, gen);
+	err = err ?: write_policy(pins, p, gen) ?: lock_readers(pins);
 	if (!err && bpf_map_update_elem(pins->config, &slot, &gen64, BPF_ANY))
 		err = -errno;
+	unlock_readers(pins);
 	ns_release(&holds);
 	if (err) {
 		delete_gens_but(pins, pins->gen, NULL);

@@ -259,6 +259,7 @@ static int fill_maps(struct pidpolicy_bpf *skel, int dir, const struct policy *p
 		.rcu_barrier = bpf_map__fd(skel->maps.rcu_barrier),
 		.ns_index = bpf_map__fd(skel->maps.ns_index),
 		.dir = dir,
+		.readers = -1,		/* no reader before the hook's pin */
 	};
 
 	return read_gen(&pins) ?: apply_policy(&pins, p, name);
@@ -282,7 +283,7 @@ static void say(const char *fmt, ...)
 static int reapply(const char *path, const struct policy *p)
 {
 	struct pins pins = PINS_INIT;
-	int err = open_pins(&pins, LOCK_EX) ?: apply_policy(&pins, p, path);
+	int err = open_pins(&pins, PINS_APPLY) ?: apply_policy(&pins, p, path);
 
 	close_pins(&pins);
 	if (!err)
@@ -334,6 +335,11 @@ int cmd_load(const struct env *env, const struct pins *pins)
 	err = remove_runtime_pins();
 	if (err)
 		goto cleanup;
+	if (mkdir(PIDPOLICY_READERS_LOCK, 0700) && errno != EEXIST) {
+		err_msg("failed to create %s: %s", PIDPOLICY_READERS_LOCK, strerror(errno));
+		err = EXIT_RUNTIME;
+		goto cleanup;
+	}
 
 	skel = pidpolicy_bpf__open_opts(&open_opts);
 	if (!skel) {
@@ -377,7 +383,7 @@ int cmd_unload(const struct env *env, const struct pins *pins)
 	struct dirent *de;
 	DIR *dir;
 	size_t i;
-	int err = 0, fd;
+	int err = 0, fd, readers;
 
 	(void)env;
 	(void)pins;
@@ -393,6 +399,10 @@ int cmd_unload(const struct env *env, const struct pins *pins)
 			close(fd);
 		return EXIT_RUNTIME;
 	}
+	/* no reader is halfway through what goes now */
+	readers = open(PIDPOLICY_READERS_LOCK, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (readers >= 0)
+		flock(readers, LOCK_EX);
 	/*
 	 * The link pins hold the only references: removing one detaches. The
 	 * hook first, so nothing is charged once the counting programs go.
@@ -401,15 +411,15 @@ int cmd_unload(const struct env *env, const struct pins *pins)
 		snprintf(path, sizeof(path), "%s/%s_link", PIDPOLICY_PIN_DIR, attach_order[i]);
 		if (unlink(path) && errno != ENOENT) {
 			err_msg("failed to remove %s: %s", path, strerror(errno));
-			closedir(dir);
-			return EXIT_RUNTIME;
+			err = EXIT_RUNTIME;
+			goto out;
 		}
 	}
 	while ((de = readdir(dir))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, de->d_name);
-		if (unlink(path)) {
+		if (de->d_type == DT_DIR ? rmdir(path) : unlink(path)) {
 			err_msg("failed to remove %s: %s", path, strerror(errno));
 			err = EXIT_RUNTIME;
 		}
@@ -418,6 +428,9 @@ int cmd_unload(const struct env *env, const struct pins *pins)
 		err_msg("failed to remove %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
 		err = EXIT_RUNTIME;
 	}
+out:
+	if (readers >= 0)
+		close(readers);
 	closedir(dir);	/* drops the lock, once the directory is gone */
 	return err;
 }

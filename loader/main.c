@@ -68,8 +68,8 @@ struct command {
 	const char *name;
 	unsigned int allowed;		/* enum opt_bits */
 	unsigned int required;
-	int needs_pins;			/* run only when loaded, holding this
-					 * lock: LOCK_EX to edit, LOCK_SH to read */
+	enum pins_lock needs_pins;	/* run only when loaded, holding this
+					 * lock (0: none, nor the maps) */
 	bool json;			/* has JSON output of its own; with -j
 					 * the others print null, as bpftool's */
 	int (*run)(const struct env *env, const struct pins *pins);
@@ -95,16 +95,16 @@ static const struct command commands[] = {
 	{ "load", OPT_POLICY, 0, 0, false, cmd_load },
 	{ "unload", 0, 0, 0, false, cmd_unload },
 	{ "status", 0, 0, 0, true, cmd_status },
-	{ "allow", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS | OPT_PIDS, LOCK_EX, false, cmd_allow },
-	{ "revoke", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS, LOCK_EX, false, cmd_revoke },
-	{ "mode", OPT_NS | OPT_DEFAULT | OPT_WORD, OPT_WORD, LOCK_EX, false, cmd_mode },
-	{ "limit", OPT_NS | OPT_MAX_CHOSEN, OPT_NS | OPT_MAX_CHOSEN, LOCK_EX, false, cmd_limit },
-	{ "apply", OPT_WORD, OPT_WORD, LOCK_EX, false, cmd_apply },
-	{ "dump", 0, 0, LOCK_SH, true, cmd_dump },
+	{ "allow", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS | OPT_PIDS, PINS_EDIT, false, cmd_allow },
+	{ "revoke", OPT_NS | OPT_CALLER | OPT_PIDS, OPT_NS, PINS_EDIT, false, cmd_revoke },
+	{ "mode", OPT_NS | OPT_DEFAULT | OPT_WORD, OPT_WORD, PINS_EDIT, false, cmd_mode },
+	{ "limit", OPT_NS | OPT_MAX_CHOSEN, OPT_NS | OPT_MAX_CHOSEN, PINS_EDIT, false, cmd_limit },
+	{ "apply", OPT_WORD, OPT_WORD, PINS_APPLY, false, cmd_apply },
+	{ "dump", 0, 0, PINS_READ, true, cmd_dump },
 	{ "monitor", OPT_ALL, 0, 0, true, cmd_monitor },
-	{ "show", OPT_NS, 0, LOCK_SH, true, cmd_show },
+	{ "show", OPT_NS, 0, PINS_READ, true, cmd_show },
 	{ "explain", OPT_NS | OPT_UID | OPT_CGROUP | OPT_CALLER_PID | OPT_PID,
-	  OPT_NS | OPT_PID, LOCK_SH, true, cmd_explain },
+	  OPT_NS | OPT_PID, PINS_READ, true, cmd_explain },
 };
 
 #define ARG(name, val)	{ name, required_argument, NULL, val }

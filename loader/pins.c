@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The pins under PIDPOLICY_PIN_DIR (see pins.h): the pinned maps, opened
- * under the lock of their directory and checked against this pidpolicy's
- * types; the directory itself, locked and checked; the caller, who must be
- * root.
+ * under the writers' or the readers' lock and checked against this
+ * pidpolicy's types; the directory itself, locked and checked; the caller,
+ * who must be root.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -95,8 +95,11 @@ void close_pins(struct pins *pins)
 			close(*fd);
 		*fd = -1;
 	}
+	if (pins->readers >= 0)
+		close(pins->readers);	/* drops the locks */
 	if (pins->dir >= 0)
-		close(pins->dir);	/* drops the lock */
+		close(pins->dir);
+	pins->readers = -1;
 	pins->dir = -1;
 }
 
@@ -130,6 +133,17 @@ int open_pinned_map(const char *name, __u32 type, __u32 key_size,
 	return 0;
 }
 
+int lock_readers(const struct pins *pins)
+{
+	return pins->readers < 0 || !flock(pins->readers, LOCK_EX) ? 0 : -errno;
+}
+
+void unlock_readers(const struct pins *pins)
+{
+	if (pins->readers >= 0)
+		flock(pins->readers, LOCK_UN);
+}
+
 /* The active policy generation, config[PIDPOLICY_CONFIG_GEN]. */
 int read_gen(struct pins *pins)
 {
@@ -145,12 +159,33 @@ int read_gen(struct pins *pins)
 }
 
 /*
- * Open every pinned map, holding the lock of their directory: LOCK_EX so
- * that edits (read-modify-write of chunks, apply's generations) do not
- * interleave, LOCK_SH for readers, who may run together. Prints the error
- * and returns an exit status.
+ * Take the locks lock names (see pins.h). Pins made by an older pidpolicy
+ * have no readers' lock: there readers share the directory's, as they did.
  */
-int open_pins(struct pins *pins, int lock)
+static int lock_pins(struct pins *pins, enum pins_lock lock)
+{
+	const char *path = PIDPOLICY_READERS_LOCK;
+
+	pins->readers = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pins->readers < 0 && errno != ENOENT)
+		goto fail;
+	if (lock != PINS_READ || pins->readers < 0) {
+		path = PIDPOLICY_PIN_DIR;
+		pins->dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pins->dir < 0 || flock(pins->dir, lock == PINS_READ ? LOCK_SH : LOCK_EX))
+			goto fail;
+	}
+	path = PIDPOLICY_READERS_LOCK;
+	if (pins->readers >= 0 && lock != PINS_APPLY &&
+	    flock(pins->readers, lock == PINS_READ ? LOCK_SH : LOCK_EX))
+		goto fail;
+	return 0;
+fail:
+	err_msg("failed to lock %s: %s", path, strerror(errno));
+	return EXIT_RUNTIME;
+}
+
+int open_pins(struct pins *pins, enum pins_lock lock)
 {
 	size_t i;
 	int err;
@@ -159,11 +194,9 @@ int open_pins(struct pins *pins, int lock)
 		err_msg(errno == EACCES ? MSG_ROOT : MSG_NOT_LOADED);
 		return EXIT_RUNTIME;
 	}
-	pins->dir = open(PIDPOLICY_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pins->dir < 0 || flock(pins->dir, lock)) {
-		err_msg("failed to lock %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
-		return EXIT_RUNTIME;
-	}
+	err = lock_pins(pins, lock);
+	if (err)
+		return err;
 	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
 		const struct pinned_map *m = &pinned_maps[i];
 

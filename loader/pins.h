@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
-/* File descriptors of the pinned maps, and of their directory (locked). */
+/* File descriptors of the pinned maps, and of the locks held. */
 struct pins {
 	int rules;
 	int rule_pids;
@@ -19,11 +19,26 @@ struct pins {
 	int chosen_live;
 	int rcu_barrier;
 	int ns_index;
-	int dir;
+	int dir;			/* PIDPOLICY_PIN_DIR, or -1 */
+	int readers;			/* PIDPOLICY_READERS_LOCK, or -1 */
 	__u32 gen;			/* the active policy generation */
 };
 
-#define PINS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1, 0 }
+#define PINS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0 }
+
+/*
+ * Two locks. Writers (load, unload, edits, apply) take the pin directory's,
+ * exclusive, for all they do: one at a time. Readers (status, show, dump,
+ * explain) take only the readers' lock, shared, which a writer takes
+ * exclusive only while it changes what readers read: an edit for its whole
+ * run, apply for its generation switch alone, so readers do not wait while
+ * apply writes the other generation. Writers take the directory's first.
+ */
+enum pins_lock {
+	PINS_READ = 1,		/* the readers' lock, shared */
+	PINS_EDIT,		/* both, exclusive */
+	PINS_APPLY,		/* the directory's; the readers' in lock_readers() */
+};
 
 /*
  * The programs in the order load attaches them: those that count chosen
@@ -48,11 +63,14 @@ bool is_incomplete(void);
 int open_pinned_map(const char *name, __u32 type, __u32 key_size,
 		    __u32 value_size, int *fd);
 /*
- * Open every pinned map, holding the lock of their directory: LOCK_EX to
- * edit, LOCK_SH to read. Prints the error and returns an exit status.
+ * Open every pinned map, holding the locks lock names. Prints the error and
+ * returns an exit status.
  */
-int open_pins(struct pins *pins, int lock);
+int open_pins(struct pins *pins, enum pins_lock lock);
 void close_pins(struct pins *pins);
+/* The readers' lock, exclusive, around apply's switch: 0 or -errno. */
+int lock_readers(const struct pins *pins);
+void unlock_readers(const struct pins *pins);
 /* The active policy generation, config[PIDPOLICY_CONFIG_GEN], into pins->gen. */
 int read_gen(struct pins *pins);
 

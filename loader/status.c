@@ -267,7 +267,7 @@ int cmd_status(const struct env *env, const struct pins *unused)
 
 	(void)unused;
 	if (loaded) {
-		err = open_pins(&pins, LOCK_SH);
+		err = open_pins(&pins, PINS_READ);
 		if (err)
 			goto cleanup;
 		err = read_mode(&pins, PIDPOLICY_NS_ANY, &dflt) ?:

@@ -301,7 +301,10 @@ static int cmp_pin(const void *a, const void *b)
 	return strcmp(((const struct pin *)a)->name, ((const struct pin *)b)->name);
 }
 
-/* Every pin of the directory, with its object's id; sorted by name. */
+/*
+ * Every pin of the directory, with its object's id; sorted by name. The
+ * readers' lock, a directory, is no pin.
+ */
 static int list_pins(struct pin *out, int max, int keep_fds)
 {
 	char path[128];
@@ -311,7 +314,7 @@ static int list_pins(struct pin *out, int max, int keep_fds)
 
 	ASSERT_TRUE(d != NULL);
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
+		if (de->d_type == DT_DIR)
 			continue;
 		ASSERT_LT(n, max);
 		snprintf(out[n].name, sizeof(out[n].name), "%.63s", de->d_name);
