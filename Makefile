@@ -1,9 +1,11 @@
-# clone2 + BPF pid policy: builds our patched Linux 6.1, the BPF programs,
+# clone2 + BPF pid policy: builds our patched Linux 6.12, the BPF programs,
 # the loader and the tests, and runs the tests in a qemu VM on that kernel.
 # Everything generated goes under $(BUILD). `make V=1` shows full commands.
 
 BUILD		:= build
 KSRC		:= $(BUILD)/linux
+# Debian 13's kernel source, fetched without touching the host's apt setup
+KTARBALL	:= $(BUILD)/linux-source-6.12.tar.xz
 KOBJ		:= $(BUILD)/kernel
 HOBJ		:= $(BUILD)/headers-obj
 HDRS		:= $(BUILD)/usr/include
@@ -28,7 +30,7 @@ export KBUILD_BUILD_USER := pidpolicy
 export KBUILD_BUILD_HOST := pidpolicy
 # UBSAN instruments just the objects our patches change (kbuild's per-object
 # UBSAN_SANITIZE_<obj>.o switch, set here so the patches stay upstreamable).
-UBSAN_OBJS	:= fork pid pid_namespace sysctl security pid_list trace
+UBSAN_OBJS	:= fork pid pid_namespace sysctl security pid_list trace_sched_switch
 KMAKE = $(MAKE) -C $(KSRC) CC="ccache gcc" -j$(shell nproc) \
 	$(foreach o,$(UBSAN_OBJS),UBSAN_SANITIZE_$(o).o=y)
 
@@ -63,8 +65,11 @@ deps:
 	$(Q)scripts/deps.sh
 
 # --- kernel -----------------------------------------------------------------
-$(KSRC)/.patched: $(KPATCHES) kernel/prepare-source.sh | deps
-	$(Q)kernel/prepare-source.sh $(KSRC) kernel/patches
+$(KTARBALL): | deps
+	$(Q)kernel/fetch-source.sh $@
+
+$(KSRC)/.patched: $(KPATCHES) kernel/prepare-source.sh $(KTARBALL) | deps
+	$(Q)kernel/prepare-source.sh $(KSRC) kernel/patches $(KTARBALL)
 	@touch $@
 
 $(KOBJ)/.config: $(KCONFIG_FRAGMENTS) kernel/make-config.sh | $(KSRC)/.patched
@@ -80,9 +85,16 @@ $(KOBJ)/.built: $(KOBJ)/.config $(KSRC)/.patched
 
 kernel: $(KOBJ)/.built
 
-# checkpatch --strict on the series, sparse on the files it touches
-check: $(KOBJ)/.built
+# checkpatch --strict on the series, sparse on the files it touches, and a
+# cross build for arm64 (native and compat tables) in its own object dir.
+ARM64_KOBJ	:= $(BUILD)/kernel-arm64
+check: $(KOBJ)/.built $(ARM64_KOBJ)/.built
 	$(Q)kernel/check-series.sh $(KSRC) $(KOBJ) kernel/patches CC="ccache gcc"
+
+$(ARM64_KOBJ)/.built: kernel/config/arm64/check.config kernel/check-arm64.sh $(KSRC)/.patched
+	$(call msg,KBUILD,$(ARM64_KOBJ)/vmlinux)
+	$(Q)+kernel/check-arm64.sh $(KSRC) $(ARM64_KOBJ) kernel/config/arm64/check.config
+	@touch $@
 
 # A separate object dir: headers_install needs no .config and must not race
 # the kernel build under -j.
@@ -177,6 +189,8 @@ $(VM_TESTS): $(BUILD)/tests/%: tests/%.c $(VM_TEST_COMMON_64) $$(call vm_skel,$$
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) -I$(@D) $(CFLAGS) -o $@ $(filter %.c,$^) $(LIBBPF_LDLIBS)
+# Types a test's BPF program shares with it (libbpf-tools' name.h).
+$(BUILD)/tests/vm/hook_test.bpf.o $(BUILD)/tests/vm/hook_test: tests/vm/hook_test.h
 
 # The process tree criu_test checkpoints and restores.
 CRIU_TREE	:= $(BUILD)/tests/criu/criu-tree
@@ -209,7 +223,7 @@ $(BUILD)/examples/%: $$(or $$(wildcard examples/$$*.c),$(BUILD)/examples/$$*.c) 
 # tree as its Makefiles would, run in the VM by tests/vm/kselftest_test.c.
 KSELFTEST_DIR	:= $(KSRC)/tools/testing/selftests
 KSELFTESTS	:= $(addprefix $(BUILD)/kselftests/,clone3 clone3_set_tid clone3_clear_sighand \
-		   clone3_cap_checkpoint_restore regression_enomem)
+		   clone3_cap_checkpoint_restore regression_enomem pid_max clone2_abi)
 
 $(BUILD)/kselftests/%: $(KSRC)/.patched | $(HDRS)/.installed
 	$(call msg,CC,$@)

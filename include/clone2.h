@@ -17,9 +17,17 @@
 #include <unistd.h>
 
 #ifndef __NR_clone2
-/* This prototype's number on Linux 6.1 (mainline gave 451 to cachestat). */
-#define __NR_clone2 451
+/*
+ * This series' number on x86 (x86_64, x32, i386) and arm64 (native and
+ * compat), Linux 6.12: far above mainline's numbers, none of which up to
+ * 7.x is 600.
+ */
+#define __NR_clone2 600
 #endif
+/* The number as a string, for assembly that makes the call itself */
+#define CLONE2_NR_STRING __CLONE2_STRING(__NR_clone2)
+#define __CLONE2_STRING(x) __CLONE2_STRING_(x)
+#define __CLONE2_STRING_(x) #x
 
 /*
  * The raw system call. pids[nr_pids - 1] is the pid in the child's own pid

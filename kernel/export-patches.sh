@@ -12,7 +12,7 @@ rm -f "$out"/*.patch
 # as a source file (it does inside a git checkout that tracks it)
 git -C "$tree" -c diff.suppressBlankEmpty=true format-patch -q --no-signature --zero-commit -N base -o "$out"
 {
-	echo "# clone2 + pid policy, applied in order onto linux-source-6.1"
+	echo "# clone2 + pid policy, applied in order onto linux-source-6.12"
 	(cd "$out" && ls -1 -- *.patch)
 } > "$out/series"
 # Debian's python3 has python3-ply, which checkpatch's SPDX check needs

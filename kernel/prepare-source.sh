@@ -1,16 +1,17 @@
 #!/bin/bash
-# Extract Debian's linux-source-6.1 once into a git tree and bring its work
+# Extract Debian's linux-source-6.12 once into a git tree and bring its work
 # tree to "base + kernel/patches/series". The patched tree is built in a
 # scratch index and checked out with `git reset --hard`, which rewrites only
 # the files whose content changed: kbuild then rebuilds only their objects.
 set -euo pipefail
 
-tarball=${KERNEL_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 src=$(realpath -m "$1")   # kernel tree to create or update
 patchdir=$(realpath "$2") # directory holding the series file and the patches
+tarball=$(realpath "$3")  # Debian's linux-source-6.12.tar.xz (kernel/fetch-source.sh)
 
-if [ ! -d "$src/.git" ]; then
-	[ -r "$tarball" ] || { echo "prepare-source: $tarball missing: run 'make deps'" >&2; exit 1; }
+# A tree extracted from another tarball (an older base) is extracted afresh.
+base_subject="Debian $(basename "$tarball" .tar.xz) as extracted"
+if [ "$(git -C "$src" log -1 --format=%s base 2>/dev/null)" != "$base_subject" ]; then
 	echo "  EXTRACT $tarball"
 	rm -rf "$src" "$src.tmp"
 	mkdir -p "$src.tmp"
@@ -18,7 +19,7 @@ if [ ! -d "$src/.git" ]; then
 	git -C "$src.tmp" init -q
 	git -C "$src.tmp" add -A -f
 	git -C "$src.tmp" -c user.name=pidpolicy -c user.email=pidpolicy@localhost \
-		commit -q --no-gpg-sign -m "Debian linux-source-6.1 as extracted"
+		commit -q --no-gpg-sign -m "$base_subject"
 	git -C "$src.tmp" tag base
 	mv "$src.tmp" "$src"
 fi

@@ -57,11 +57,7 @@ static int lines_starting(const char *text, const char *prefix)
 
 static void assert_nothing_attached(void)
 {
-	int progs, links;
-
-	count_policy_objects(&progs, &links);
-	ASSERT_EQ(links, 0);
-	ASSERT_EQ(progs, 0);
+	ASSERT_TRUE(wait_policy_objects(0, 0));
 	ASSERT_EQ(nr_link_pins(), 0);
 }
 

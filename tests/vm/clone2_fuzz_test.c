@@ -107,7 +107,7 @@ asm(".text\n"
     "fuzz_clone2:\n"
     "	push %r12\n"
     "	mov %rcx, %r12\n"		/* hold survives into the child */
-    "	mov $451, %eax\n"		/* args, size, pids: rdi, rsi, rdx */
+    "	mov $" CLONE2_NR_STRING ", %eax\n"		/* args, size, pids: rdi, rsi, rdx */
     "	syscall\n"
     "	test %rax, %rax\n"
     "	jz 1f\n"
@@ -244,11 +244,15 @@ static const int wweight[NR_WORKERS] = { 18, 12, 12, 10, 10, 10, 9, 9, 10 };
 static const unsigned int wcostly[NR_WORKERS] = { 44, 30, 30, 30, 30, 30, 7, 7, 36 };
 #define CGROUP_WORKER	W_D2
 
-/* pid_max of chain levels: larger than an ancestor's, or smaller */
+/*
+ * pid_max of chain levels, larger than an ancestor's or smaller; the others
+ * keep a new namespace's PID_MAX_LIMIT. Each level is bounded by its own
+ * value only (mainline since 6.14).
+ */
 static const struct {
 	int level, pid_max;
 } pid_max_set[] = {
-	{ 1, 4194304 }, { 2, 20000 }, { 3, 30000 }, { 4, 5000 }, { 5, 1000 },
+	{ 1, 40000 }, { 2, 20000 }, { 3, 30000 }, { 4, 5000 }, { 5, 1000 },
 	{ 31, 600 }, { 32, 30000 },
 };
 
@@ -788,8 +792,8 @@ static struct mcount cnt_chain[MAX_LEVELS + 1], cnt_other;
 static struct {
 	struct rng r;
 	uint64_t seed, calls, epoch;
-	int pid_max[MAX_LEVELS + 1];	/* own value of each chain level */
-	int eff[MAX_LEVELS + 1];	/* and the smallest up to it */
+	int pid_max[MAX_LEVELS + 1];	/* of each chain level, its only bound */
+	pid_t chosen_top[MAX_LEVELS + 1];	/* the highest pid in chosen[] */
 	__u32 inum[MAX_LEVELS + 1];
 	uint64_t task_size_max;
 	int unpriv_userns;
@@ -823,9 +827,10 @@ static struct {
 
 static const char *const mode_name[] = { "unset", "off", "audit", "enforce" };
 
+/* The bound of level i for a caller: a namespace it creates has no own value yet. */
 static int level_eff(const struct caller *cx, int i)
 {
-	return i <= cx->depth ? F.eff[i] : F.eff[cx->depth];
+	return i <= cx->depth ? F.pid_max[i] : PID_MAX_LIMIT;
 }
 
 static struct mproc *proc_add(const char *what, int depth, const struct rec *r)
@@ -1101,8 +1106,7 @@ static void simulate(const struct fcall *c, const struct caller *cx,
 		EXPECT(EINVAL, "CLONE_PARENT from a pid namespace's init");
 	if ((f & CLONE_THREAD) && ((f & (CLONE_NEWUSER | CLONE_NEWPID)) || cx->unshared))
 		EXPECT(EINVAL, "CLONE_THREAD into another pid or user namespace");
-	if ((f & CLONE_PIDFD) && (f & CLONE_THREAD))
-		EXPECT(EINVAL, "CLONE_PIDFD with CLONE_THREAD");
+	/* CLONE_PIDFD with CLONE_THREAD is allowed since 6.9 (a thread pidfd) */
 	/* copy_namespaces() */
 	if (f & NS_FLAGS) {
 		if (!cx->priv && !(f & CLONE_NEWUSER))
@@ -1118,7 +1122,7 @@ static void simulate(const struct fcall *c, const struct caller *cx,
 	if ((f & CLONE_SETTLS) && a->tls >= F.task_size_max)
 		EXPECT(EPERM, "CLONE_SETTLS beyond TASK_SIZE_MAX");
 
-	/* alloc_pid(), the child's own level first */
+	/* alloc_pid() checks every chosen level, the child's own first */
 	newlevel = (f & CLONE_NEWPID) || cx->unshared;
 	L = s->L = cx->depth + newlevel;
 	s->child_init = newlevel && (!cx->unshared || cx->un_state == UN_FRESH);
@@ -1148,6 +1152,12 @@ static void simulate(const struct fcall *c, const struct caller *cx,
 			if (h->verdict == PIDPOLICY_DENY)
 				EXPECT(EPERM, "the pid policy denies the pid");
 		}
+	}
+	/* then it takes them: every level's checks come before any pid is taken */
+	for (i = L; i >= 0; i--) {
+		int j = nr - 1 - (L - i), is_new = newlevel && i == L;
+		pid_t tid = j >= 0 ? c->pids[j] : 0;
+
 		if (tid && !is_new && (i == 0 ? r->l0_taken : taken_by(i, tid) != NULL))
 			EXPECT(EEXIST, "pid in use");
 	}
@@ -1238,10 +1248,9 @@ static pid_t bad_pid_at(struct rng *r, const struct caller *cx, int level, int i
 	case 2:
 		return (pid_t)(eff + (int)below(r, 10));
 	case 3:
-		return (pid_t)(level <= cx->depth && F.pid_max[level] > eff ?
-			       F.pid_max[level] - 1 : eff);
+		return (pid_t)(eff + 1);
 	case 4:
-		return chance(r, 500) ? 4194304 : INT_MAX;
+		return chance(r, 500) ? PID_MAX_LIMIT : INT_MAX;
 	case 5:
 		return -1;
 	case 6:
@@ -1365,7 +1374,7 @@ static uint64_t bad_combo(struct rng *r, struct fcall *c, uint64_t f, int late)
 	case 6:
 		return f | THREAD_FLAGS | CLONE_NEWUSER;
 	case 7:
-		return f | THREAD_FLAGS | CLONE_PIDFD;
+		return f | CLONE_NEWUSER | CLONE_FS;
 	case 8:
 		return f | CLONE_SIGHAND | CLONE_VM | CLONE_CLEAR_SIGHAND;
 	case 9:
@@ -2006,8 +2015,11 @@ static void check_call(const struct fcall *c, struct caller *cx, const struct fr
 	for (i = 0; i <= s.L && i <= cx->depth; i++) {
 		int j = nr - 1 - (s.L - i);
 
-		if (j >= 0 && c->pids[j] > 0 && F.chosen[i])
+		if (j >= 0 && c->pids[j] > 0 && F.chosen[i]) {
 			F.chosen[i][c->pids[j] / 8] |= (uint8_t)(1 << (c->pids[j] % 8));
+			if (c->pids[j] > F.chosen_top[i])
+				F.chosen_top[i] = c->pids[j];
+		}
 	}
 	if (c->hold >= 0) {
 		struct rec rec = { .n = r->nspid_n };
@@ -2178,7 +2190,7 @@ static void gen_rule(struct rng *r, struct mrule *m)
 	m->n = 1 + (int)below(r, 3);
 	for (i = 0; i < m->n; i++) {
 		level = m->level >= 0 ? m->level : rule_levels[below(r, ARRAY_SIZE(rule_levels))];
-		eff = F.eff[level];
+		eff = F.pid_max[level];
 		pool_of(level, eff, &lo, &n);
 		if (chance(r, 100)) {	/* the top of the level */
 			m->lo[i] = (__u32)(eff - 1 - (int)below(r, 8));
@@ -2564,21 +2576,20 @@ static void setup(void)
 	if (harness_read_file("/proc/sys/kernel/unprivileged_userns_clone", buf, sizeof(buf)) > 0)
 		F.unpriv_userns = atoi(buf);
 
-	F.pid_max[0] = F.eff[0] = get_pid_max();
+	F.pid_max[0] = get_pid_max();
 	for (k = 1; k <= MAX_LEVELS; k++) {
 		size_t i;
 
-		F.pid_max[k] = F.pid_max[k - 1];
+		F.pid_max[k] = PID_MAX_LIMIT;
 		for (i = 0; i < ARRAY_SIZE(pid_max_set); i++)
 			if (pid_max_set[i].level == k)
 				F.pid_max[k] = pid_max_set[i].pid_max;
-		F.eff[k] = F.pid_max[k] < F.eff[k - 1] ? F.pid_max[k] : F.eff[k - 1];
 	}
 	/* level 0's window: away from the low pids of boot and other tests */
-	ASSERT_GT(F.eff[0], 4 * POOL);
-	F.pool0 = F.eff[0] - 3 * POOL;
+	ASSERT_GT(F.pid_max[0], 4 * POOL);
+	F.pool0 = F.pid_max[0] - 3 * POOL;
 	for (k = 0; k <= MAX_LEVELS; k++) {
-		F.chosen[k] = calloc((size_t)F.eff[k] / 8 + 1, 1);
+		F.chosen[k] = calloc((size_t)F.pid_max[k] / 8 + 1, 1);
 		ASSERT_TRUE(F.chosen[k] != NULL);
 	}
 
@@ -2689,7 +2700,7 @@ static void sweep(void)
 				int j = nr - 1 - (depth - lvl);
 				pid_t p;
 
-				for (p = (pid_t)next[lvl]; p < F.eff[lvl]; p++) {
+				for (p = (pid_t)next[lvl]; p <= F.chosen_top[lvl]; p++) {
 					if (!(F.chosen[lvl][p / 8] & (1 << (p % 8))) || p < 2 ||
 					    taken_by(lvl, p))
 						continue;
@@ -2700,7 +2711,7 @@ static void sweep(void)
 					break;
 				}
 				next[lvl] = p + 1;
-				if (p < F.eff[lvl]) {
+				if (p <= F.chosen_top[lvl]) {
 					c->pids[j] = p;
 					left = 1;
 				}
@@ -2888,7 +2899,7 @@ TEST_TIMEOUT(clone2_fuzz, 600)
 	printf("# setup: %.1f s; pid_max by level:", now_s() - F.t0);
 	for (k = 0; k <= MAX_LEVELS; k++)
 		if (k <= 5 || k >= 31)
-			printf(" %d:%d/%d", k, F.pid_max[k], F.eff[k]);
+			printf(" %d:%d/%d", k, F.pid_max[k], F.pid_max[k]);
 	printf(" (own/effective)\n");
 
 	/*

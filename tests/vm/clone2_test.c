@@ -348,7 +348,7 @@ asm(".text\n"
     "	push %r13\n"
     "	mov %rcx, %r12\n"		/* fn */
     "	mov %r8, %r13\n"		/* arg */
-    "	mov $451, %eax\n"		/* args, size, pids: rdi, rsi, rdx */
+    "	mov $" CLONE2_NR_STRING ", %eax\n"		/* args, size, pids: rdi, rsi, rdx */
     "	syscall\n"
     "	test %rax, %rax\n"
     "	jz 1f\n"
@@ -379,7 +379,7 @@ asm(".text\n"
     "	mov 28(%esp), %edx\n"		/* pids */
     "	mov 32(%esp), %esi\n"		/* fn */
     "	mov 36(%esp), %edi\n"		/* arg */
-    "	mov $451, %eax\n"
+    "	mov $" CLONE2_NR_STRING ", %eax\n"
     "	int $0x80\n"
     "	test %eax, %eax\n"
     "	jz 1f\n"
@@ -1219,19 +1219,22 @@ TEST(clone2_eexist_at_any_level_leaks_no_pid)
 
 TEST(clone2_einval_at_any_level_leaks_no_pid)
 {
-	pid_t pid_max = get_pid_max(), pids[3], want[3];
-	const pid_t bad[] = { -1, pid_max };
-	int level;
-	size_t i;
+	/*
+	 * Each level's own pid_max: the initial namespace's, and no limit of
+	 * their own (PID_MAX_LIMIT) for the new ones.
+	 */
+	const pid_t pid_max[3] = { get_pid_max(), 4 * 1024 * 1024, 4 * 1024 * 1024 };
+	pid_t pids[3], want[3];
+	int level, bad;
 
 	enter_nested_pidns(2);
 	want[0] = pick_free_pid();
 	want[1] = 81;
 	want[2] = 91;
 	for (level = 0; level < 3; level++) {
-		for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		for (bad = 0; bad < 2; bad++) {
 			memcpy(pids, want, sizeof(pids));
-			pids[level] = bad[i];
+			pids[level] = bad ? pid_max[level] : -1;
 			ASSERT_ERRNO(try_clone2_pids(pids, 3, 0), EINVAL);
 		}
 	}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kernel's own selftests for clone3 and pid namespaces pass on our
- * patched kernel: clone3 is unchanged by the clone2 series.
+ * The kernel's own selftests pass on our patched kernel: those for clone3
+ * and pid namespaces (clone3 is unchanged by the clone2 series), and those
+ * the series adds for clone2 and for pid_max per pid namespace.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,3 +29,5 @@ TEST(kselftest_clone3_set_tid) { run_kselftest("clone3_set_tid"); }
 TEST(kselftest_clone3_clear_sighand) { run_kselftest("clone3_clear_sighand"); }
 TEST(kselftest_clone3_cap_checkpoint_restore) { run_kselftest("clone3_cap_checkpoint_restore"); }
 TEST(kselftest_pid_namespace_regression_enomem) { run_kselftest("regression_enomem"); }
+TEST(kselftest_pid_namespace_pid_max) { run_kselftest("pid_max"); }
+TEST(kselftest_clone2_abi) { run_kselftest("clone2_abi"); }

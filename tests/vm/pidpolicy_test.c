@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -315,13 +316,17 @@ static int sh_in_ns(pid_t init, char *out, size_t size, const char *cmd)
 	return harness_sh(out, size, "nsenter -t %d -p sh -c '%s' 2>&1", init, cmd);
 }
 
-TEST(new_pid_namespace_inherits_pid_max)
+/* PID_MAX_LIMIT on x86_64 without CONFIG_BASE_SMALL */
+#define PID_MAX_LIMIT (4 * 1024 * 1024)
+
+/* As mainline from 6.14 on: no copy of the parent's value. */
+TEST(new_pid_namespace_starts_without_a_limit_of_its_own)
 {
 	pid_t init = spawn_pidns_chain(1);
 	char out[64];
 
 	ASSERT_EQ(sh_in_ns(init, out, sizeof(out), "cat /proc/sys/kernel/pid_max"), 0);
-	ASSERT_EQ(atoi(out), get_pid_max());
+	ASSERT_EQ(atoi(out), PID_MAX_LIMIT);
 }
 
 TEST(pid_max_of_a_namespace_bounds_its_pids)
@@ -346,14 +351,38 @@ TEST(pid_max_of_a_namespace_bounds_its_pids)
 	ASSERT_LT(second, 400);
 }
 
-TEST(ancestor_pid_max_caps_nested_namespaces)
+/*
+ * Each level is bounded by its own namespace's pid_max only (mainline's
+ * semantics): a namespace nested in one whose pid_max is 1000 may choose
+ * 5000 at its own level, and the outer level may not choose 1000.
+ */
+static pid_t parent_of(pid_t pid)
 {
-	pid_t init = spawn_pidns_chain(1), ours = get_pid_max();
-	pid_t beyond[2] = { 0, ours + 10 };
+	char path[64], line[128];
+	pid_t ppid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	ASSERT_TRUE(f != NULL);
+	while (ppid < 0 && fgets(line, sizeof(line), f))
+		sscanf(line, "PPid: %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+TEST(each_level_is_bounded_by_its_own_pid_max_only)
+{
+	pid_t inner = spawn_pidns_chain(2);
+	pid_t mine[3] = { 0, 0, 5000 }, at_outer_max[3] = { 0, 1000, 0 };
 	char out[64];
 
-	ASSERT_EQ(sh_in_ns(init, out, sizeof(out), "echo 4194304 > /proc/sys/kernel/pid_max"), 0);
-	ASSERT_EQ(try_clone2_in(init, beyond, 2, 0), EINVAL);
+	/* the inner init's parent is pid 1 of the outer namespace */
+	ASSERT_EQ(sh_in_ns(parent_of(inner), out, sizeof(out),
+			   "echo 1000 > /proc/sys/kernel/pid_max; cat /proc/sys/kernel/pid_max"), 0);
+	ASSERT_EQ(atoi(out), 1000);
+	ASSERT_EQ(try_clone2_in(inner, mine, 3, 0), 0);
+	ASSERT_EQ(try_clone2_in(inner, at_outer_max, 3, 0), EINVAL);
 }
 
 TEST(pid_max_rejects_out_of_range_writes)
@@ -367,11 +396,63 @@ TEST(pid_max_rejects_out_of_range_writes)
 	ASSERT_EQ(get_pid_max(), before);
 }
 
-TEST(pid_max_write_needs_cap_sys_admin)
+/* Who may write is decided at open(): the file is 0644, owned by root. */
+TEST(pid_max_cannot_be_opened_for_writing_without_cap_sys_admin)
 {
 	int before = get_pid_max();
 
-	AS_NOBODY(ASSERT_EQ(try_write("/proc/sys/kernel/pid_max", "5000"), EPERM));
+	AS_NOBODY(ASSERT_EQ(try_write("/proc/sys/kernel/pid_max", "5000"), EACCES));
+	ASSERT_EQ(get_pid_max(), before);
+}
+
+/*
+ * The attack: an unprivileged user opens pid_max for writing and hands the
+ * file to a privileged writer (here over SCM_RIGHTS; a setuid program's
+ * stderr works the same), which writes 301: no more forks system-wide. It
+ * must fail at the user's open(), leaving nothing to hand over.
+ */
+TEST(unprivileged_opener_cannot_hand_pid_max_to_a_privileged_writer)
+{
+	int before = get_pid_max(), sv[2], fd = -1, err = 0;
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &err, .iov_len = sizeof(err) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cmsg;
+	pid_t opener;
+
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	opener = fork();
+	ASSERT_GE(opener, 0);
+	if (opener == 0) {
+		drop_to_nobody(0);
+		fd = open("/proc/sys/kernel/pid_max", O_WRONLY);
+		err = fd < 0 ? errno : 0;
+		if (fd >= 0) {
+			cmsg = CMSG_FIRSTHDR(&msg);
+			cmsg->cmsg_level = SOL_SOCKET;
+			cmsg->cmsg_type = SCM_RIGHTS;
+			cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+		} else {
+			msg.msg_control = NULL;
+			msg.msg_controllen = 0;
+		}
+		_exit(sendmsg(sv[1], &msg, 0) == sizeof(err) ? 0 : 1);
+	}
+	ASSERT_EQ(wait_exit(opener), 0);
+	ASSERT_EQ(recvmsg(sv[0], &msg, 0), (ssize_t)sizeof(err));
+	cmsg = msg.msg_controllen ? CMSG_FIRSTHDR(&msg) : NULL;
+	if (cmsg && cmsg->cmsg_type == SCM_RIGHTS) {
+		/* what the privileged writer would do with it */
+		memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+		EXPECT_EQ(write(fd, "301", 3), -1);
+		close(fd);
+		write_file("/proc/sys/kernel/pid_max", "32768");
+	}
+	close(sv[0]);
+	close(sv[1]);
+	ASSERT_EQ(err, EACCES);
 	ASSERT_EQ(get_pid_max(), before);
 }
 

@@ -520,26 +520,6 @@ static void expect_pool_free(void)
 	}
 }
 
-/*
- * Wait for the policy's programs and links to number progs and links.
- * Removing a pin drops its reference only after an RCU grace period, from
- * a work item: no event tells userspace when, so poll, bounded.
- */
-static int wait_policy_objects(int want_progs, int want_links)
-{
-	int progs, links, ms;
-
-	for (ms = 0; ms < 20000 * (int)harness_timeout_scale(); ms += 20) {
-		count_policy_objects(&progs, &links);
-		if (progs == want_progs && links == want_links)
-			return 1;
-		usleep(20000);
-	}
-	printf("policy objects: %d programs and %d links, expected %d and %d\n",
-	       progs, links, want_progs, want_links);
-	return 0;
-}
-
 /* Every pin a complete load leaves: 14 maps, 4 programs, 4 links. */
 static const char *const all_pins[] = {
 	"config", "rules", "rule_pids", "ns_policy", "ns_index", "decisions", "chosen_live",

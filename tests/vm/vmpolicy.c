@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -223,6 +224,29 @@ void count_policy_objects(int *progs, int *links)
 			*links += is_policy_prog(info.prog_id);
 		close(fd);
 	}
+}
+
+/*
+ * Wait for the policy's programs and links to number progs and links.
+ * Removing a pin drops its reference only after an RCU grace period, from
+ * a work item: no event tells userspace when, so poll, bounded.
+ */
+int wait_policy_objects(int want_progs, int want_links)
+{
+	int progs, links, ms;
+
+	for (ms = 0; ms < 20000 * (int)harness_timeout_scale(); ms += 20) {
+		count_policy_objects(&progs, &links);
+		if (progs == want_progs && links == want_links)
+			return 1;
+		usleep(20000);
+	}
+	printf("policy objects: %d programs and %d links, expected %d and %d\n",
+	       progs, links, want_progs, want_links);
+	fflush(stdout);
+	if (system("bpftool prog show; bpftool link show"))
+		printf("bpftool failed\n");
+	return 0;
 }
 
 void fresh_policy_with_own_limit(pid_t base, int max)

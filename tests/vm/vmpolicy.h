@@ -70,6 +70,8 @@ pid_t pick_free_pids(int n);
  * are loaded, and the links that attach one of them, system-wide.
  */
 void count_policy_objects(int *progs, int *links);
+/* Wait (bounded, scaled) until they number progs and links; 0 if they never do. */
+int wait_policy_objects(int want_progs, int want_links);
 
 /*
  * A fresh policy that enforces: any caller may choose base..base+9 in any

@@ -94,22 +94,37 @@ int read_nspid_of(pid_t pid, pid_t *out)
 
 /*
  * A pid free in the initial pid namespace (/proc is its mount, also seen
- * from nested pid namespaces). Far from where the kernel hands out pids,
- * and a different one on every call. Below 32768, the smallest default
- * pid_max, as a nested namespace's pid_max may be larger than the one of
- * the initial namespace, which the pid must also fit.
+ * from nested pid namespaces), a different one on every call, with room
+ * for callers that use the pids up to PICK_ROOM above it. Below 32768, the
+ * smallest default pid_max, as the pid must fit a nested namespace's
+ * pid_max too. The kernel hands out pids upward from ns_last_pid and comes
+ * back only after wrapping at pid_max: picks stay behind it, or, while
+ * nothing is behind it, PICK_AHEAD beyond it.
  */
+#define PICK_FLOOR	1000
+#define PICK_ROOM	600
+#define PICK_AHEAD	8000
+
 pid_t pick_free_pid(void)
 {
-	static pid_t next;
+	int pid_max = get_pid_max(), top = (pid_max < 32768 ? pid_max : 32768) - PICK_ROOM;
+	static pid_t next = PICK_FLOOR;
 	char path[32];
 
-	if (!next) {
-		int pid_max = get_pid_max();
-
-		next = (pid_max < 32768 ? pid_max : 32768) / 2 + 1000;
-	}
 	for (;; next++) {
+		FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "r");
+		int last = -1;
+
+		if (f) {
+			if (fscanf(f, "%d", &last) != 1)
+				last = -1;
+			fclose(f);
+		}
+		if (last >= 0 && next + PICK_ROOM >= last && next < last + PICK_AHEAD)
+			next = last > PICK_FLOOR + 2 * PICK_ROOM && next >= last ?
+			       PICK_FLOOR : last + PICK_AHEAD;
+		if (next >= top)
+			next = PICK_FLOOR;
 		snprintf(path, sizeof(path), "/proc/%d", (int)next);
 		if (access(path, F_OK) && errno == ENOENT)
 			return next++;

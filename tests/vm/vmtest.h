@@ -12,6 +12,10 @@
 
 /* Exit code of a child, 128 + signal if it was killed, -1 if not waitable. */
 int wait_exit(pid_t pid);
+
+/* pid_max of a new pid namespace, and the most any may have (64-bit) */
+#define PID_MAX_LIMIT	(4 * 1024 * 1024)
+
 /* The integer in a file such as /proc/sys/kernel/pid_max; asserts. */
 int read_int_file(const char *path);
 int get_pid_max(void);
