@@ -6,8 +6,9 @@
 #   kernel/check-arm64.sh SRC OBJ FRAGMENT
 set -euo pipefail
 src=$(realpath "$1") obj=$(realpath -m "$2") frag=$(realpath "$3")
-kmake=(make -s -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
-       CC="ccache aarch64-linux-gnu-gcc" -j"$(nproc)")
+# With LLVM: bookworm's gcc-aarch64-linux-gnu cannot be installed beside
+# gcc-multilib (the -m32 tests), and clang is a cross compiler already.
+kmake=(make -s -C "$src" O="$obj" ARCH=arm64 LLVM=1 CC="ccache clang" -j"$(nproc)")
 
 mkdir -p "$obj"
 "${kmake[@]}" tinyconfig >/dev/null

@@ -10,7 +10,8 @@ packages=(
 	make gcc gcc-multilib libc6-dev bc flex bison cpio xz-utils gzip perl
 	libelf-dev libssl-dev dwarves ccache sparse      # kernel build, checks
 	git rsync                                        # kernel tree, headers_install
-	gcc-aarch64-linux-gnu                            # `make check`: the arm64 build
+	lld                                              # `make check`: the arm64 build (LLVM=1;
+	                                                 # gcc-aarch64-linux-gnu conflicts with gcc-multilib)
 	clang llvm libbpf-dev bpftool pkg-config zlib1g-dev libjson-c-dev
 	qemu-system-x86 busybox-static file              # the test VM
 	criu                                             # restore tests in the VM
