@@ -6,17 +6,32 @@ BUILD		:= build
 KSRC		:= $(BUILD)/linux
 # Debian 13's kernel source, fetched without touching the host's apt setup
 KTARBALL	:= $(BUILD)/linux-source-6.12.tar.xz
-KOBJ		:= $(BUILD)/kernel
+# Two flavours of the same kernel and series (kernel/config/flavour/):
+# debug (KASAN, lockdep, ...) for make test and make demo, release for
+# make bench; each in its own object dir, both through the same ccache.
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+ifneq ($(filter test demo,$(MAKECMDGOALS)),)
+$(error make bench runs on another kernel flavour than make test and make demo: run it on its own)
+endif
+KERNEL_FLAVOUR	?= release
+endif
+KERNEL_FLAVOUR	?= debug
+ifeq ($(filter $(KERNEL_FLAVOUR),debug release),)
+$(error KERNEL_FLAVOUR=$(KERNEL_FLAVOUR): choose debug or release)
+endif
+KOBJ		:= $(BUILD)/kernel$(if $(filter release,$(KERNEL_FLAVOUR)),-release)
 HOBJ		:= $(BUILD)/headers-obj
 HDRS		:= $(BUILD)/usr/include
 BZIMAGE		:= $(KOBJ)/arch/x86/boot/bzImage
 VMLINUX		:= $(KOBJ)/vmlinux
 VMLINUX_H	:= $(BUILD)/vmlinux.h
 INITRAMFS	:= $(BUILD)/initramfs.cpio.gz
+# tests/vm/run boots the flavour built here
+export KERNEL	:= $(abspath $(BZIMAGE))
 # ASan+UBSan twins of the loader and the host tests (see "fuzzing and sanitizers")
 ASAN		:= $(BUILD)/asan
 
-KCONFIG_FRAGMENTS := $(wildcard kernel/config/*.config)
+KCONFIG_FRAGMENTS := $(wildcard kernel/config/*.config) kernel/config/flavour/$(KERNEL_FLAVOUR).config
 KPATCHES	:= kernel/patches/series $(wildcard kernel/patches/*.patch)
 
 # ccache lives outside the repository so fresh clones reuse it, wherever they
@@ -57,7 +72,7 @@ endif
 .DELETE_ON_ERROR:
 .SECONDARY:
 .SECONDEXPANSION:
-.PHONY: all deps kernel check headers vmlinux.h bpf loader tests initramfs test demo clean
+.PHONY: all deps kernel FORCE check headers vmlinux.h bpf loader tests initramfs test demo clean
 
 all: kernel tests
 
@@ -106,9 +121,14 @@ $(HDRS)/.installed: $(KSRC)/.patched
 
 headers: $(HDRS)/.installed
 
-# The stamp follows vmlinux; vmlinux.h itself changes only with the kernel's
-# types, so BPF objects rebuild only then.
-$(VMLINUX_H).stamp: $(KOBJ)/.built vmlinux-gen/gen-vmlinux-h
+# The stamp follows vmlinux and the flavour it comes from; vmlinux.h
+# itself changes only with the kernel's types, so BPF objects rebuild only
+# then.
+$(BUILD)/kernel-flavour: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = $(KERNEL_FLAVOUR) ] || echo $(KERNEL_FLAVOUR) > $@
+
+$(VMLINUX_H).stamp: $(KOBJ)/.built $(BUILD)/kernel-flavour vmlinux-gen/gen-vmlinux-h
 	$(call msg,GEN,$(VMLINUX_H))
 	$(Q)vmlinux-gen/gen-vmlinux-h $(VMLINUX) $(VMLINUX_H)
 	@touch $@
@@ -340,20 +360,27 @@ uninstall:
 # --- end install --------------------------------------------------------------
 
 # --- bench --------------------------------------------------------------------
-# `make bench`: tests/bench/pidbench in the VM, added for that run only (the
-# image of `make test` stays lean); the table goes to build/bench.txt and the
-# results to build/bench.json. BENCH_ARGS passes options to pidbench, e.g.
-# `make bench BENCH_ARGS="-r 4 -n 10000"` for a quick run.
-BENCH		:= $(BUILD)/bench/pidbench
+# `make bench`: tests/bench/pidbench in the VM on the release kernel
+# (`make bench KERNEL_FLAVOUR=debug`: on the debug one), added for that run
+# only (the image of `make test` stays lean). The table goes to
+# build/bench-FLAVOUR.txt, the results to build/bench-FLAVOUR.json and .tsv,
+# and build/bench.svg charts the targets of every flavour that has run.
+# BENCH_ARGS passes options to pidbench, e.g. `make bench BENCH_ARGS="-r 4
+# -n 10000"` for a quick run.
+BENCH		:= $(BUILD)/tests/bench/pidbench
 
-$(BENCH): tests/bench/pidbench.c include/clone2.h | $(HDRS)/.installed
+$(BENCH): tests/bench/pidbench.c $(BUILD)/tests/bench/pidbench.skel.h include/clone2.h \
+		| $(HDRS)/.installed
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) -I$(@D) $(CFLAGS) -o $@ $< $(LIBBPF_LDLIBS)
 
 .PHONY: bench
 bench: kernel initramfs $(BENCH)
-	$(Q)tests/bench/run $(BENCH) $(BENCH_ARGS)
+	$(Q)KERNEL_FLAVOUR=$(KERNEL_FLAVOUR) BENCH_OUT=$(BUILD)/bench-$(KERNEL_FLAVOUR) \
+		tests/bench/run $(BENCH) $(BENCH_ARGS)
+	$(Q)tests/bench/plot $(BUILD)/bench.svg $(foreach r,release debug release-kvm debug-kvm, \
+		$(BUILD)/bench-$(r).tsv)
 # --- end bench ----------------------------------------------------------------
 
 # --- fuzzing and sanitizers -----------------------------------------------------

@@ -15,6 +15,7 @@ packages=(
 	clang llvm libbpf-dev bpftool pkg-config zlib1g-dev libjson-c-dev
 	qemu-system-x86 busybox-static file              # the test VM
 	criu                                             # restore tests in the VM
+	gnuplot-nox                                      # `make bench`: build/bench.svg
 	mandoc python3-ply python3-git                   # man page lint, checkpatch
 	clang-14 libclang-rt-14-dev                      # libFuzzer for tests/fuzz
 	systemd                                          # systemd-analyze verify of the unit

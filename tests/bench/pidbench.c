@@ -24,9 +24,16 @@
  * (qemu -icount, see tests/bench/run): the host is shared, and its load
  * makes wall-clock batches vary by about 10%.
  *
- * Output: progress lines, then the table between "pidbench table" marker
- * lines and the results as JSON between "pidbench json" marker lines, which
- * tests/bench/run copies to build/bench.txt and build/bench.json.
+ * The cost of one decision is measured inside the kernel instead:
+ * kernel.bpf_stats_enabled makes the BPF trampoline time every run of a
+ * program (run_time_ns / run_cnt of bpf_prog_info), for pidpolicy's
+ * pid_choose and for an empty program on the same hook (pidbench.bpf.c),
+ * the floor that any BPF LSM program pays.
+ *
+ * Output: progress lines, then the table, the results as JSON and the
+ * targets as TSV (for tests/bench/plot), each between "pidbench NAME"
+ * marker lines, which tests/bench/run copies to build/bench-FLAVOUR.txt,
+ * .json and .tsv.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,8 +56,10 @@
 #include <unistd.h>
 #include <x86intrin.h>
 #include <linux/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "clone2.h"
+#include "pidbench.skel.h"
 
 #ifndef __NR_clone3
 #define __NR_clone3 435
@@ -63,6 +72,7 @@
 #define BENCH_PID_MAX	262144		/* room for 100,000 ranges around P */
 #define FAKE_NS_BASE	4100000000u	/* inodes of namespaces that need not exist */
 #define UIDS_PER_NS	1000		/* the N-rule policy: rules per namespace */
+#define DIAG_BATCHES	10		/* batches timed with kernel.bpf_stats_enabled */
 #define NS_LAST_PID	"/proc/sys/kernel/ns_last_pid"
 #define PIN_DIR		"/sys/fs/bpf/pidpolicy"
 #define WORK_DIR	"/tmp/pidbench"
@@ -814,10 +824,21 @@ struct prog_time {
 	__u64 cnt, ns;
 };
 
+static struct prog_time prog_time(int fd, const char *name)
+{
+	struct bpf_prog_info info = {};
+	union bpf_attr attr = {};
+
+	attr.info.bpf_fd = fd;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (uintptr_t)&info;
+	if (bpf_sys(BPF_OBJ_GET_INFO_BY_FD, &attr))
+		die("bpf prog info of %s: %s", name, strerror(errno));
+	return (struct prog_time){ info.run_cnt, info.run_time_ns };
+}
+
 static void read_prog_times(struct prog_time *t)
 {
-	struct bpf_prog_info info;
-	union bpf_attr attr;
 	char path[128];
 	size_t i;
 	int fd;
@@ -825,16 +846,8 @@ static void read_prog_times(struct prog_time *t)
 	for (i = 0; i < NR_PROGS; i++) {
 		snprintf(path, sizeof(path), PIN_DIR "/%s", prog_names[i]);
 		fd = obj_get(path);
-		memset(&info, 0, sizeof(info));
-		memset(&attr, 0, sizeof(attr));
-		attr.info.bpf_fd = fd;
-		attr.info.info_len = sizeof(info);
-		attr.info.info = (uintptr_t)&info;
-		if (bpf_sys(BPF_OBJ_GET_INFO_BY_FD, &attr))
-			die("bpf prog info of %s: %s", path, strerror(errno));
+		t[i] = prog_time(fd, path);
 		close(fd);
-		t[i].cnt = info.run_cnt;
-		t[i].ns = info.run_time_ns;
 	}
 }
 
@@ -870,28 +883,77 @@ struct bpf_diag {
 static struct bpf_diag diags[NR_STATES];
 static int nr_diags;
 
+static int diag_ops(void)
+{
+	return DIAG_BATCHES * opt.batch;
+}
+
+/* DIAG_BATCHES batches of m with the programs' run time counted */
+static void stats_batches(const struct meas *m, const char *state_key)
+{
+	struct batch b;
+	int i;
+
+	for (i = 0; i < DIAG_BATCHES; i++) {
+		b = any_batch(&m->op, opt.batch);
+		if (b.failed)
+			die("%s failed in state %s: %s", m->key, state_key, strerror(b.err));
+	}
+}
+
 static void bpf_diag(int s, const struct meas *m)
 {
 	struct prog_time t0[NR_PROGS], t1[NR_PROGS];
 	struct bpf_diag *d = &diags[nr_diags++];
-	struct batch b;
 	size_t i;
 
 	*d = (struct bpf_diag){ .state_key = states[s].key, .case_key = m->key };
 	write_sysctl("/proc/sys/kernel/bpf_stats_enabled", "1");
 	read_prog_times(t0);
-	b = any_batch(&m->op, opt.batch);
+	stats_batches(m, states[s].key);
 	read_prog_times(t1);
 	write_sysctl("/proc/sys/kernel/bpf_stats_enabled", "0");
-	if (b.failed)
-		die("%s failed in state %s: %s", m->key, states[s].key, strerror(b.err));
 	for (i = 0; i < NR_PROGS; i++) {
 		__u64 cnt = t1[i].cnt - t0[i].cnt, ns = t1[i].ns - t0[i].ns;
 
-		d->runs_per_op[i] = (double)cnt / opt.batch;
-		d->ns_per_run[i] = cnt ? (double)ns / (double)cnt : 0;
-		d->ns_per_op += (double)ns / opt.batch;
+		d->runs_per_op[i] = (double)cnt / diag_ops();
+		d->ns_per_run[i] = cnt ? (double)ns / (double)cnt : NAN;
+		d->ns_per_op += (double)ns / diag_ops();
 	}
+}
+
+static const struct bpf_diag *diag_of(int s)
+{
+	int i;
+
+	for (i = 0; i < nr_diags; i++)
+		if (!strcmp(diags[i].state_key, states[s].key))
+			return &diags[i];
+	return NULL;
+}
+
+/*
+ * ns per run of prog, a program of pidbench.bpf.c attached alone (no policy
+ * loaded) while m runs as in bpf_diag().
+ */
+static double floor_ns_per_run(struct bpf_program *prog, const struct meas *m)
+{
+	const char *name = bpf_program__name(prog);
+	struct bpf_link *link = bpf_program__attach(prog);
+	int fd = bpf_program__fd(prog);
+	struct prog_time t0, t1;
+
+	if (!link)
+		die("attaching %s: %s", name, strerror(errno));
+	write_sysctl("/proc/sys/kernel/bpf_stats_enabled", "1");
+	t0 = prog_time(fd, name);
+	stats_batches(m, name);
+	t1 = prog_time(fd, name);
+	write_sysctl("/proc/sys/kernel/bpf_stats_enabled", "0");
+	bpf_link__destroy(link);
+	if (t1.cnt == t0.cnt)
+		die("%s never ran", name);
+	return (double)(t1.ns - t0.ns) / (double)(t1.cnt - t0.cnt);
 }
 
 /* ---- pidpolicy allow, one rule per call ---------------------------------------------- */
@@ -1013,6 +1075,16 @@ static double norm_ratio(const char *key, const char *what, const struct meas *x
 
 	free(r.v);
 	return add_ratio(key, what, st.med / y, st.p25 / y, st.p75 / y);
+}
+
+static const struct ratio *ratio_of(const char *key)
+{
+	int i;
+
+	for (i = 0; i < nr_ratios; i++)
+		if (!strcmp(ratios[i].key, key))
+			return &ratios[i];
+	return NULL;
 }
 
 struct target {
@@ -1190,7 +1262,9 @@ int main(int argc, char **argv)
 	struct meas race_dance = MEAS("dance", "ns_last_pid dance + fork", OP_DANCE, 0, 0);
 	struct meas race_c2 = MEAS("clone2", "clone2, nr_pids 1", OP_CLONE2, 0, 1);
 	struct meas *race[] = { &race_dance, &race_c2 };
-	double allow_small_mean, allow_big_mean, allow_total, allow_naive, apply_n;
+	double allow_small_mean, allow_big_mean, allow_total, allow_naive, apply_n, empty_ns, lookup_ns;
+	struct pidbench_bpf *floor;
+	static const int decided[] = { ST_ONE, ST_RULES, ST_RANGES };
 	char clocksource[64], buf[64], label[128];
 	int c, i, j, p, r, s, misses = 0, clock_ok;
 	struct utsname uts;
@@ -1220,7 +1294,7 @@ int main(int argc, char **argv)
 
 	/*
 	 * Room for N ranges of one pid each around P, in our namespace (the
-	 * nested ones inherit it). kmemleak's periodic scan, if it runs, would
+	 * nested ones have no limit of their own). kmemleak's periodic scan, if it runs, would
 	 * stall the VM for seconds at random: off for the run.
 	 */
 	snprintf(buf, sizeof(buf), "%d", BENCH_PID_MAX);
@@ -1277,6 +1351,13 @@ int main(int argc, char **argv)
 				measure(&m[(r + c) % 2], opt.batch, 1);
 		}
 	}
+	fine_state(ST_NONE);
+	floor = pidbench_bpf__open_and_load();
+	if (!floor)
+		die("loading pidbench.bpf.c: %s", strerror(errno));
+	empty_ns = floor_ns_per_run(floor->progs.empty_pid_choose, &fine[0][0]);
+	lookup_ns = floor_ns_per_run(floor->progs.one_lookup_pid_choose, &fine[0][0]);
+	pidbench_bpf__destroy(floor);
 	fine_state(ST_OFF);
 	bpf_diag(ST_OFF, &fine[1][0]);
 	fine_state(ST_ONE);
@@ -1336,6 +1417,8 @@ int main(int argc, char **argv)
 	fprintf(tab, "pidbench: Linux %s, %ld CPU online, clocksource %s; batches of %d ops; "
 		"N = %d\n", uts.release, sysconf(_SC_NPROCESSORS_ONLN), clocksource, opt.batch,
 		opt.nrules);
+	host_value("kernel_flavour", label, sizeof(label));
+	fprintf(tab, "kernel flavour: %s\n", label);
 	host_value("accel", label, sizeof(label));
 	fprintf(tab, "times: %s\n", !strcmp(buf, "icount") ?
 		"qemu -icount: the guest's clock counts 1 ns per instruction executed" :
@@ -1384,7 +1467,7 @@ int main(int argc, char **argv)
 		series_med(&unload_secs));
 
 	fprintf(tab, "\nBPF programs per op, kernel.bpf_stats_enabled (%d ops; the programs' "
-		"own run time, without their trampolines)\n", opt.batch);
+		"own run time, without their trampolines)\n", diag_ops());
 	fprintf(tab, "  %-32s %-17s %-17s %-17s %8s\n", "", "pid_choose", "alloc_pid_exit",
 		"free_pid_entry", "total");
 	fprintf(tab, "  %-32s %-17s %-17s %-17s %8s\n", "state: case", "runs/op us/run",
@@ -1397,6 +1480,21 @@ int main(int argc, char **argv)
 		for (c = 0; c < (int)NR_PROGS; c++)
 			fprintf(tab, " %7.1f %7.1f  ", d->runs_per_op[c], d->ns_per_run[c] / 1e3);
 		fprintf(tab, "%8.1f\n", d->ns_per_op / 1e3);
+	}
+
+	fprintf(tab, "\nOne decision: run time per call of lsm/pid_choose programs, "
+		"kernel.bpf_stats_enabled, %d ops of\nclone2 choosing 1 pid%s\n", diag_ops(),
+		!strcmp(buf, "icount") ? "; ns of the instruction clock (1 ns per instruction)" : "");
+	fprintf(tab, "  %-44s %8.0f ns\n", "empty program (the floor: trampoline, stats)",
+		empty_ns);
+	fprintf(tab, "  %-44s %8.0f ns  %5.2f x the empty program\n",
+		"one lookup of a missing hash map key", lookup_ns, lookup_ns / empty_ns);
+	for (i = 0; i < (int)ARRAY_SIZE(decided); i++) {
+		const struct bpf_diag *d = diag_of(decided[i]);
+
+		snprintf(label, sizeof(label), "pidpolicy's pid_choose, %s", states[decided[i]].label);
+		fprintf(tab, "  %-44s %8.0f ns  %5.2f x the empty program\n", label,
+			d ? d->ns_per_run[0] : NAN, (d ? d->ns_per_run[0] : NAN) / empty_ns);
 	}
 
 	fprintf(tab, "\nWith a concurrent forker in the same namespace: %d rounds, interleaved; "
@@ -1434,7 +1532,7 @@ int main(int argc, char **argv)
 	/* ---- ratios and targets ---- */
 	target("clone2_1_vs_clone3_set_tid_1", "clone2 (1 pid) / clone3 (set_tid 1)",
 	       ratio("clone2_1_vs_clone3_set_tid_1", "clone2 (1 pid) / clone3 (set_tid 1)",
-		     &c2_1, &clone3_m), "<=", 1.02);
+		     &c2_1, &clone3_m), "<=", 1.01);
 	ratio("clone2_0_vs_fork", "clone2 (0 pids) / fork", &c2_0, &fork_m);
 	ratio("clone3_set_tid_1_vs_fork", "clone3 (set_tid 1) / fork", &clone3_m, &fork_m);
 	ratio("clone2_1_vs_clone2_0", "clone2 (1 pid) / clone2 (0 pids)", &c2_1, &c2_0);
@@ -1448,7 +1546,7 @@ int main(int argc, char **argv)
 	ratio("deep_clone2_1_vs_0", "31 ns deep: clone2 1 chosen / 0 chosen", &deep_1, &deep_0);
 	target("policy_one_rule_vs_none", "clone2: enforce, 1 rule / not loaded",
 	       ratio("policy_one_rule_vs_none", "clone2: enforce, 1 rule / not loaded",
-		     &fine[2][0], &fine[0][0]), "<=", 1.03);
+		     &fine[2][0], &fine[0][0]), "<=", 1.01);
 	ratio("policy_off_vs_none", "clone2: loaded, mode off / not loaded", &fine[1][0],
 	      &fine[0][0]);
 	ratio("policy_one_rule_vs_off", "clone2: enforce, 1 rule / mode off", &fine[2][0],
@@ -1458,15 +1556,25 @@ int main(int argc, char **argv)
 	target("policy_rules_vs_one_rule", "clone2: enforce, N rules / 1 rule (per fork)",
 	       norm_ratio("policy_rules_vs_one_rule", "clone2: enforce, N rules / 1 rule (per fork)",
 			  &pol[ST_RULES][0], &pol[ST_RULES][1], &pol[ST_ONE][0], &pol[ST_ONE][1]),
-	       "<=", 1.03);
+	       "<=", 1.01);
 	target("policy_ranges_vs_one_range", "clone2: enforce, N ranges / 1 range (per fork)",
 	       norm_ratio("policy_ranges_vs_one_range",
 			  "clone2: enforce, N ranges / 1 range (per fork)", &pol[ST_RANGES][0],
-			  &pol[ST_RANGES][1], &pol[ST_ONE][0], &pol[ST_ONE][1]), "<=", 1.03);
+			  &pol[ST_RANGES][1], &pol[ST_ONE][0], &pol[ST_ONE][1]), "<=", 1.01);
 	add_ratio("policy_rules_vs_one_rule_raw", "clone2: enforce, N rules / 1 rule (raw)",
 		  med(&pol[ST_RULES][0]) / med(&pol[ST_ONE][0]), NAN, NAN);
 	add_ratio("policy_ranges_vs_one_range_raw", "clone2: enforce, N ranges / 1 range (raw)",
 		  med(&pol[ST_RANGES][0]) / med(&pol[ST_ONE][0]), NAN, NAN);
+	for (i = 0; i < (int)ARRAY_SIZE(decided); i++) {
+		const struct bpf_diag *d = diag_of(decided[i]);
+		char *key, *what;
+
+		if (asprintf(&key, "decision_%s_vs_empty_program", states[decided[i]].key) < 0 ||
+		    asprintf(&what, "one decision, %s / empty program", states[decided[i]].label) < 0)
+			die("out of memory");
+		target(key, what, add_ratio(key, what, (d ? d->ns_per_run[0] : NAN) / empty_ns,
+					    NAN, NAN), "<=", 2);
+	}
 	ratio("policy_deep_clone2_32_vs_1", "31 ns deep, enforce, any-ns rule: 32 chosen / 1",
 	      &pol[ST_ANY][1], &pol[ST_ANY][0]);
 	target("race_dance_wrong_pids", "concurrent forker: ns_last_pid dance wrong pids",
@@ -1544,7 +1652,15 @@ int main(int argc, char **argv)
 		printf("\"total_us_per_op\": %.2f}%s\n", diags[i].ns_per_op / 1e3,
 		       i == nr_diags - 1 ? "" : ",");
 	}
-	printf("  },\n  \"race\": {\n");
+	printf("  },\n  \"decision_ns\": {\"clock\": \"%s\", \"ops\": %d, \"empty_program\": %.1f, "
+	       "\"one_hash_lookup_program\": %.1f", buf, diag_ops(), empty_ns, lookup_ns);
+	for (i = 0; i < (int)ARRAY_SIZE(decided); i++) {
+		const struct bpf_diag *d = diag_of(decided[i]);
+
+		printf(", \"%s\": ", states[decided[i]].key);
+		json_double("", d ? d->ns_per_run[0] : NAN);
+	}
+	printf("},\n  \"race\": {\n");
 	for (i = 0; i < 2; i++)
 		printf("    \"%s\": {\"ops\": %lu, \"wrong_pid\": %lu, \"failed\": %lu, "
 		       "\"median_us\": %.1f}%s\n", race[i]->key, race[i]->ops, race[i]->wrong,
@@ -1578,5 +1694,17 @@ int main(int argc, char **argv)
 	printf("  },\n  \"targets_met\": %d,\n  \"targets_missed\": %d\n}\n", nr_targets - misses,
 	       misses);
 	printf("----- pidbench json end -----\n");
+
+	/* ---- TSV: the targets, with the quartiles of their ratios (tests/bench/plot) ---- */
+	printf("----- pidbench tsv begin -----\n");
+	printf("key\twhat\tvalue\tp25\tp75\top\tlimit\tresult\n");
+	for (i = 0; i < nr_targets; i++) {
+		const struct ratio *q = ratio_of(targets[i].key);
+
+		printf("%s\t%s\t%.4f\t%.4f\t%.4f\t%s\t%g\t%s\n", targets[i].key, targets[i].what,
+		       targets[i].value, q ? q->p25 : NAN, q ? q->p75 : NAN, targets[i].op,
+		       targets[i].limit, targets[i].pass ? "PASS" : "MISS");
+	}
+	printf("----- pidbench tsv end -----\n");
 	return 0;
 }
