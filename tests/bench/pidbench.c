@@ -56,6 +56,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 #include <linux/bpf.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "clone2.h"
@@ -662,15 +663,9 @@ static void write_policies(void)
 static const char *const prog_names[] = { "pid_choose", "alloc_pid_exit", "free_pid_entry" };
 #define NR_PROGS ARRAY_SIZE(prog_names)
 
-static int bpf_sys(int cmd, union bpf_attr *attr)
-{
-	return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-}
-
 static int obj_get(const char *path)
 {
-	union bpf_attr attr = { .pathname = (uintptr_t)path };
-	int fd = bpf_sys(BPF_OBJ_GET, &attr);
+	int fd = bpf_obj_get(path);
 
 	if (fd < 0)
 		die("%s: %s", path, strerror(errno));
@@ -701,7 +696,6 @@ static void links_detach(void)
 /* Attach them again and pin their links as `pidpolicy load` does, pid_choose last. */
 static void links_attach(void)
 {
-	union bpf_attr attr;
 	char path[128];
 	int prog, link;
 	size_t i;
@@ -709,16 +703,11 @@ static void links_attach(void)
 	for (i = NR_PROGS; i-- > 0;) {
 		snprintf(path, sizeof(path), PIN_DIR "/%s", prog_names[i]);
 		prog = obj_get(path);
-		memset(&attr, 0, sizeof(attr));
-		attr.raw_tracepoint.prog_fd = prog;
-		link = bpf_sys(BPF_RAW_TRACEPOINT_OPEN, &attr);
+		link = bpf_raw_tracepoint_open(NULL, prog);
 		if (link < 0)
 			die("attaching %s: %s", path, strerror(errno));
 		strncat(path, "_link", sizeof(path) - strlen(path) - 1);
-		memset(&attr, 0, sizeof(attr));
-		attr.pathname = (uintptr_t)path;
-		attr.bpf_fd = link;
-		if (bpf_sys(BPF_OBJ_PIN, &attr))
+		if (bpf_obj_pin(link, path))
 			die("pinning %s: %s", path, strerror(errno));
 		close(link);
 		close(prog);
@@ -827,12 +816,9 @@ struct prog_time {
 static struct prog_time prog_time(int fd, const char *name)
 {
 	struct bpf_prog_info info = {};
-	union bpf_attr attr = {};
+	__u32 len = sizeof(info);
 
-	attr.info.bpf_fd = fd;
-	attr.info.info_len = sizeof(info);
-	attr.info.info = (uintptr_t)&info;
-	if (bpf_sys(BPF_OBJ_GET_INFO_BY_FD, &attr))
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		die("bpf prog info of %s: %s", name, strerror(errno));
 	return (struct prog_time){ info.run_cnt, info.run_time_ns };
 }
