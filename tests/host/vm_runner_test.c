@@ -30,6 +30,23 @@ TEST_TIMEOUT(runner_fails_on_a_kernel_panic, 300)
 	ASSERT_TRUE(strstr(out, "Kernel panic") != NULL);
 }
 
+/*
+ * A user-space fault is no kernel report: a pid namespace's init that calls
+ * abort() (its SIGABRT is ignored, as for every init) ends in glibc's hlt,
+ * which the kernel reports as "traps: NAME[PID] general protection fault",
+ * and the run keeps the command's status.
+ */
+TEST_TIMEOUT(runner_tells_a_user_space_fault_from_a_kernel_report, 300)
+{
+	ASSERT_EQ(harness_sh(out, sizeof(out), "printf '#include <stdlib.h>\\nint main(void)"
+			     "{ abort(); }\\n' | gcc -static -x c -o /tmp/runner-abort - 2>&1"), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "tests/vm/run --add /tmp/runner-abort:/abort -- "
+			     "sh -c 'echo 8 > /proc/sys/kernel/printk; unshare -p -f /abort; exit 7' "
+			     "2>&1"), 7);
+	ASSERT_TRUE(strstr(out, "general protection fault") != NULL);
+	ASSERT_TRUE(strstr(out, "kernel reported a problem") == NULL);
+}
+
 TEST_TIMEOUT(runner_kills_a_guest_past_its_timeout, 300)
 {
 	ASSERT_EQ(harness_sh(out, sizeof(out), "tests/vm/run --timeout 20 -- sleep 1000 2>&1"), 124);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,6 +74,24 @@ static pid_t fork_watched(struct hook_test_bpf *skel, pid_t in_ns_of)
 	return 0;
 }
 
+/*
+ * clone2_fork(pids, nr) by a watched process in the pid namespace of
+ * in_ns_of: 0 or the errno.
+ */
+static int clone2_watched_in(struct hook_test_bpf *skel, pid_t in_ns_of,
+			     const pid_t *pids, unsigned int nr)
+{
+	pid_t inside = fork_watched(skel, in_ns_of), child;
+
+	if (inside == 0) {
+		child = clone2_fork(pids, nr, 0);
+		if (child == 0)
+			_exit(0);
+		_exit(child < 0 ? errno : wait_exit(child));
+	}
+	return wait_exit(inside);
+}
+
 static void expect_call(struct hook_test_bpf *skel, unsigned int i,
 			unsigned int level, int nr, unsigned int source)
 {
@@ -91,26 +110,28 @@ TEST(hook_sees_every_chosen_level_before_a_pid_is_taken)
 {
 	struct hook_test_bpf *skel = load_recorder();
 	pid_t ns_init = spawn_pidns_chain(1), outer = pick_free_pid();
-	pid_t pids[2] = { outer, 1 }, helper;
+	pid_t pids[2] = { outer, 1 };
 
-	/* clone2 from the initial namespace: the child's levels are 0 and 1 */
-	helper = fork();
-	ASSERT_GE(helper, 0);
-	if (helper == 0) {
-		char path[64];
-		int fd;
-
-		snprintf(path, sizeof(path), "/proc/%d/ns/pid", ns_init);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || setns(fd, CLONE_NEWPID))
-			_exit(100);
-		watch_me(skel);
-		_exit(clone2_fork(pids, 2, 0) == -1 ? errno : 0);
-	}
-	ASSERT_EQ(wait_exit(helper), EEXIST);
+	ASSERT_EQ(clone2_watched_in(skel, ns_init, pids, 2), EEXIST);
 	ASSERT_EQ(skel->bss->ncalls, 2U);
 	expect_call(skel, 0, 1, 1, SOURCE_CLONE2);
 	expect_call(skel, 1, 0, outer, SOURCE_CLONE2);
+	hook_test_bpf__destroy(skel);
+}
+
+/*
+ * The kernel checks every level before the hook hears of any: a request
+ * whose outer pid is out of range (the initial namespace's pid_max) fails
+ * with EINVAL, and the hook was not asked about the valid inner pid.
+ */
+TEST(hook_is_asked_only_once_every_level_passed_the_kernel_checks)
+{
+	struct hook_test_bpf *skel = load_recorder();
+	pid_t ns_init = spawn_pidns_chain(1);
+	pid_t pids[2] = { get_pid_max(), 5 };
+
+	ASSERT_EQ(clone2_watched_in(skel, ns_init, pids, 2), EINVAL);
+	EXPECT_EQ(skel->bss->ncalls, 0U);
 	hook_test_bpf__destroy(skel);
 }
 
@@ -168,6 +189,48 @@ TEST(refused_ns_last_pid_write_can_be_retried_on_the_same_file)
 	ASSERT_EQ(skel->bss->ncalls, 2U);
 	expect_call(skel, 0, 1, 101, SOURCE_NS_LAST_PID);
 	expect_call(skel, 1, 1, 201, SOURCE_NS_LAST_PID);
+	hook_test_bpf__destroy(skel);
+}
+
+/*
+ * The ns_last_pid decision governs the written value only, as pidpolicy(8),
+ * clone2(2) and the hook's documentation say: with 150 refused as a start,
+ * a process that holds 149 writes 148 (a start of 149, allowed) and its
+ * next fork gets 150.
+ */
+TEST(ns_last_pid_decision_governs_the_written_value_only)
+{
+	struct hook_test_bpf *skel = load_recorder();
+	pid_t ns_init = spawn_pidns_chain(1), inside;
+
+	skel->bss->deny_nr = 150;
+	inside = fork_watched(skel, ns_init);
+	if (inside == 0) {
+		int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+		pid_t holder, steered;
+
+		if (fd < 0 || write_at(fd, "149") != EPERM)
+			_exit(1);
+		write_file("/proc/sys/kernel/ns_last_pid", "148");
+		holder = fork();
+		if (holder == 0) {
+			pause();
+			_exit(0);
+		}
+		write_file("/proc/sys/kernel/ns_last_pid", "148");
+		steered = fork();
+		if (steered == 0)
+			_exit(0);
+		kill(holder, SIGKILL);
+		if (holder != 149 || wait_exit(holder) != 128 + SIGKILL)
+			_exit(2);
+		_exit(steered == 150 && !wait_exit(steered) ? 0 : 3);
+	}
+	ASSERT_EQ(wait_exit(inside), 0);
+	ASSERT_EQ(skel->bss->ncalls, 3U);
+	expect_call(skel, 0, 1, 150, SOURCE_NS_LAST_PID);
+	expect_call(skel, 1, 1, 149, SOURCE_NS_LAST_PID);
+	expect_call(skel, 2, 1, 149, SOURCE_NS_LAST_PID);
 	hook_test_bpf__destroy(skel);
 }
 

@@ -422,13 +422,16 @@ static void write_policies(pid_t base)
 
 #define KERNEL_REPORTS "BUG:|WARNING:|KASAN|UBSAN|Oops|general protection|" \
 	"possible circular|possible recursive|inconsistent lock|INFO: task|stall"
+/* a user-space program's fault, as tests/vm/run tells it from a report */
+#define USER_FAULT "traps: [^ ]+\\[[0-9]+\\] "
 
 /* Reports the kernel logged so far. */
 static int kernel_reports(void)
 {
 	char out[64];
 
-	harness_sh(out, sizeof(out), "dmesg | grep -cE '" KERNEL_REPORTS "'");
+	harness_sh(out, sizeof(out), "dmesg | grep -E '" KERNEL_REPORTS "' | "
+		   "grep -cvE '" USER_FAULT "'");
 	return atoi(out);
 }
 
