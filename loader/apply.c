@@ -13,7 +13,6 @@
 #include "main.h"
 #include "maps.h"
 #include "nshold.h"
-
 #include "pins.h"
 #include "policyfile.h"
 
@@ -205,7 +204,7 @@ static int wait_for_decisions(const struct pins *pins)
 
 /* prepare_ns_entries() for every namespace policy p names. */
 static int hold_policy_ns(const struct pins *pins, const struct policy *p,
-			  struct ns_holds *h)
+			  const char *name, struct ns_holds *h)
 {
 	size_t i, n = 0;
 	__u32 *inums = malloc((p->nr_rules + p->nr_modes + p->nr_limits + 1) * sizeof(*inums));
@@ -222,7 +221,7 @@ static int hold_policy_ns(const struct pins *pins, const struct policy *p,
 		inums[n++] = p->modes[i].ns_inum;
 	for (i = 0; i < p->nr_limits; i++)
 		inums[n++] = p->limits[i].ns_inum;
-	err = prepare_ns_entries(pins, inums, n, h);
+	err = prepare_ns_entries(pins, inums, n, p->ns, p->nr_ns, name, h);
 	free(inums);
 	return err;
 }
@@ -257,7 +256,7 @@ int apply_policy(const struct pins *pins, const struct policy *p,
 	struct ns_holds holds;
 	int err;
 
-	err = hold_policy_ns(pins, p, &holds);
+	err = hold_policy_ns(pins, p, name, &holds);
 	if (err)
 		return err;
 	err = delete_gens_but(pins, pins->gen, kept);

@@ -13,6 +13,7 @@
 #include "names.h"
 #include "nshold.h"
 #include "pins.h"
+#include "policyfile.h"
 
 /* One chunk about to change, with its old content to undo the change. */
 struct chunk_edit {
@@ -151,6 +152,15 @@ static int edit_rule(const struct pins *pins,
 	return 0;
 }
 
+/* prepare_ns_entries() for --ns, through the file it opened if a path. */
+static int prepare_ns_arg(const struct env *env, const struct pins *pins,
+			  struct ns_holds *h)
+{
+	struct policy_ns ns = { env->rule.ns_inum, env->ns_fd, 0 };
+
+	return prepare_ns_entries(pins, &ns.ns_inum, 1, &ns, 1, NULL, h);
+}
+
 /*
  * Pids are checked against the kernel's limit only: reading a namespace's
  * own pid_max would mean entering it, and the kernel refuses a pid at or
@@ -159,7 +169,7 @@ static int edit_rule(const struct pins *pins,
 int cmd_allow(const struct env *env, const struct pins *pins)
 {
 	struct ns_holds holds;
-	int ret = prepare_ns_entries(pins, &env->rule.ns_inum, 1, &holds);
+	int ret = prepare_ns_arg(env, pins, &holds);
 
 	if (!ret) {
 		ret = edit_rule(pins, &env->rule, env->ranges, env->nr_ranges, true);
@@ -201,18 +211,18 @@ int cmd_revoke(const struct env *env, const struct pins *pins)
 	return edit_rule(pins, &env->rule, &all, 1, false);
 }
 
-/* Set the mode (if mode) or the limit of a namespace, keeping the other. */
-static int set_ns_policy(const struct pins *pins, __u32 ns_inum, bool mode,
+/* Set the mode (if mode) or the limit of --ns, keeping the other. */
+static int set_ns_policy(const struct env *env, const struct pins *pins, bool mode,
 			 __u32 value)
 {
-	struct pidpolicy_ns_policy_key key = { .gen = pins->gen, .ns_inum = ns_inum };
+	struct pidpolicy_ns_policy_key key = { .gen = pins->gen, .ns_inum = env->rule.ns_inum };
 	struct pidpolicy_ns_policy val;
 	struct ns_holds holds;
-	int err = prepare_ns_entries(pins, &ns_inum, 1, &holds);
+	int err = prepare_ns_arg(env, pins, &holds);
 
 	if (err)
 		return err;
-	err = read_ns_policy(pins, ns_inum, &val);
+	err = read_ns_policy(pins, key.ns_inum, &val);
 	if (mode)
 		val.mode = value;
 	else
@@ -229,10 +239,10 @@ static int set_ns_policy(const struct pins *pins, __u32 ns_inum, bool mode,
 
 int cmd_mode(const struct env *env, const struct pins *pins)
 {
-	return set_ns_policy(pins, env->rule.ns_inum, true, env->mode);
+	return set_ns_policy(env, pins, true, env->mode);
 }
 
 int cmd_limit(const struct env *env, const struct pins *pins)
 {
-	return set_ns_policy(pins, env->rule.ns_inum, false, env->max_chosen);
+	return set_ns_policy(env, pins, false, env->max_chosen);
 }

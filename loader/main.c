@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "main.h"
 #include "monitor.h"
@@ -221,13 +222,12 @@ static int check_given(const struct env *env)
 static int parse_values(struct env *env)
 {
 	char err[512], caller_cgroup[PATH_MAX];
-	bool is_path;
 	__u32 uid = 0;
 
 	env->json = output_json();
 	env->rule.caller_kind = PIDPOLICY_CALLER_ANY;
 	if ((env->ns_arg &&
-	     parse_ns_spec(env->ns_arg, &env->rule.ns_inum, &is_path, err, sizeof(err))) ||
+	     parse_ns_spec(env->ns_arg, &env->rule.ns_inum, &env->ns_fd, err, sizeof(err))) ||
 	    (env->uid_arg && parse_uid(env->uid_arg, &uid, err, sizeof(err))) ||
 	    (env->cgroup_arg &&
 	     parse_cgroup(env->cgroup_arg, &env->rule.caller_id, err, sizeof(err))) ||
@@ -337,7 +337,7 @@ static int parse_args(int argc, char **argv, struct env *env)
 int main(int argc, char **argv)
 {
 	struct pins pins = PINS_INIT;
-	struct env env = {};
+	struct env env = { .ns_fd = -1 };
 	int err;
 
 	scan_output_options(argc, argv);
@@ -362,6 +362,8 @@ int main(int argc, char **argv)
 
 cleanup:
 	close_pins(&pins);
+	if (env.ns_fd >= 0)
+		close(env.ns_fd);
 	free(env.ranges);
 	return err < 0 ? 0 : err;
 }

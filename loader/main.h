@@ -42,6 +42,8 @@ struct env {
 	const char *ns_arg, *uid_arg, *cgroup_arg, *pids_arg, *pid_arg, *word;
 	const char *max_chosen_arg, *cgroup_tree_arg, *caller_pid_arg, *policy_arg;
 	struct pidpolicy_rule_key rule;	/* --ns and the caller */
+	int ns_fd;			/* --ns PATH's nsfs file, open until
+					 * exit (see parse_ns_spec()); or -1 */
 	struct {			/* explain: the whole caller */
 		__u64 uid;		/* UINT64_MAX: none */
 		__u64 cgroup_id;	/* 0: none */

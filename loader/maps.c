@@ -5,6 +5,8 @@
  * active policy as a whole, as `show` and `dump` read it.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -412,20 +414,37 @@ int read_policy(const struct pins *pins, struct policy *p)
 	return err;
 }
 
-/*
- * Before writing entries for the namespaces inums[0..n): hold them, so none
- * dies meanwhile (ns_hold() warns about the dead ones), and index them, so
- * retire_ns removes the entries when they die. Prints the error and returns
- * an exit status; on success the caller releases h after writing.
- */
+/* Name the number no live pid namespace has, and its line of file name. */
+static void report_dead(const struct policy_ns *given, size_t nr_given,
+			const char *name, __u32 dead)
+{
+	char where[PATH_MAX + 32] = "";
+	size_t i;
+
+	for (i = 0; name && i < nr_given && given[i].ns_inum != dead; i++)
+		;
+	if (name && i < nr_given)
+		snprintf(where, sizeof(where), "%s:%lu: ", name, given[i].line);
+	else if (name)
+		snprintf(where, sizeof(where), "%s: ", name);
+	err_msg("%sno live pid namespace has inode %u: its entries would govern the next namespace given that number; name a live one (/proc/PID/ns/pid) or 'any'%s (the policy is unchanged)",
+		where, dead, name ? ", or remove the statement" : "");
+}
+
 int prepare_ns_entries(const struct pins *pins, const __u32 *inums, size_t n,
-		       struct ns_holds *h)
+		       const struct policy_ns *given, size_t nr_given,
+		       const char *name, struct ns_holds *h)
 {
 	struct pidpolicy_ns_index none = {};
 	struct pidpolicy_ns_key key;
+	__u32 dead = 0;
 	size_t i;
-	int err = ns_hold(h, inums, n);
+	int err = ns_hold(h, inums, n, given, nr_given, &dead);
 
+	if (err == -ENOENT) {
+		report_dead(given, nr_given, name, dead);
+		return EXIT_RUNTIME;
+	}
 	for (i = 0; !err && i < n; i++) {
 		key.ns_inum = inums[i];
 		if (key.ns_inum != PIDPOLICY_NS_ANY &&

@@ -15,6 +15,7 @@
 struct pins;
 struct policy;
 struct ns_holds;
+struct policy_ns;
 
 /* Order of struct pidpolicy_ns_key, for qsort(). */
 int cmp_ns_key(const void *a, const void *b);
@@ -72,10 +73,13 @@ int read_policy(const struct pins *pins, struct policy *p);
 /*
  * Before writing entries for the namespaces inums[0..n): hold them, so none
  * dies meanwhile, and index them, so retire_ns removes the entries when they
- * die. Prints the error and returns an exit status; on success the caller
- * releases h after writing.
+ * die. given[0..nr_given): the namespaces as parsed, with their files (see
+ * ns_hold()). A number no live pid namespace has is refused, naming it (and
+ * its line of the policy file name, if name). Prints the error and returns
+ * an exit status; on success the caller releases h after writing.
  */
 int prepare_ns_entries(const struct pins *pins, const __u32 *inums, size_t n,
-		       struct ns_holds *h);
+		       const struct policy_ns *given, size_t nr_given,
+		       const char *name, struct ns_holds *h);
 
 #endif /* PIDPOLICY_MAPS_H */

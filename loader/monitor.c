@@ -12,6 +12,8 @@
  * Events come in two ring buffers: `host_events` for callers of the initial
  * user namespace, `events` for the others, rate-limited per namespace by the
  * BPF side. A ring buffer has one reader: a second monitor is refused.
+ * A monitor whose maps `unload` (or a new `load`) unpinned says so and
+ * exits, so that one for the new policy can start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -289,6 +291,43 @@ static int lock_monitor(int *fd)
 	return 1;
 }
 
+/*
+ * `unload` and `load` replace the pins, not the maps this monitor holds
+ * open: nothing would reach it again, while it kept the lock that refuses
+ * a new monitor. A map id is not reused while a file holds the map.
+ */
+static const char *const watched[] = { "events", "host_events", "config" };
+#define NR_WATCHED	(sizeof(watched) / sizeof(watched[0]))
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+/* Is a map this monitor opened no longer the one pinned under its name? */
+static bool pins_replaced(const __u32 ids[NR_WATCHED])
+{
+	char path[64];
+	bool replaced = false;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < NR_WATCHED && !replaced; i++) {
+		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, watched[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			replaced = errno == ENOENT;
+			continue;
+		}
+		replaced = map_id(fd) != ids[i];
+		close(fd);
+	}
+	return replaced;
+}
+
 /* ---- the loop ------------------------------------------------------------ */
 
 int monitor_events(bool json, bool all)
@@ -298,8 +337,9 @@ int monitor_events(bool json, bool all)
 	struct ring_buffer *rb = NULL;
 	int events_fd = -1, host_fd = -1, config_fd = -1, lock_fd = -1, err, ret = 1;
 	__u64 lost_seen[NR_NOT_QUEUED], lease = 0, current;
-	long long now, renewed = 0;
-	bool ready = false;
+	long long now, renewed = 0, checked;
+	bool ready = false, replaced = false;
+	__u32 ids[NR_WATCHED];
 	size_t i;
 
 	if (open_pinned_map("events", BPF_MAP_TYPE_RINGBUF, 0, 0, &events_fd) ||
@@ -311,6 +351,11 @@ int monitor_events(bool json, bool all)
 	for (i = 0; i < NR_NOT_QUEUED; i++)
 		if (config_get(config_fd, not_queued[i].slot, &lost_seen[i]))
 			goto out_close;
+	/* in the order of watched[] */
+	ids[0] = map_id(events_fd);
+	ids[1] = map_id(host_fd);
+	ids[2] = map_id(config_fd);
+	checked = clock_ns(CLOCK_MONOTONIC);
 
 	read_source_names();	/* not while the first events wait */
 	m.wall_offset = wall_offset();
@@ -358,13 +403,23 @@ int monitor_events(bool json, bool all)
 			err_msg("failed to write events: %s", strerror(m.out_err));
 			goto out;
 		}
+		if (now - checked >= RENEW_NS) {
+			checked = now;
+			replaced = pins_replaced(ids);
+			if (replaced)
+				break;
+		}
 	}
-	/* What was queued before the signal, then what was lost meanwhile. */
+	/* What was queued before the signal (or the unload), then what was lost. */
 	ring_buffer__consume(rb);
 	if (!m.out_err && check_lost(&m, config_fd, lost_seen))
 		goto out;
 	if (m.out_err) {
 		err_msg("failed to write events: %s", strerror(m.out_err));
+		goto out;
+	}
+	if (replaced) {
+		err_msg("the policy was unloaded or loaded again, its events come here no more: run 'pidpolicy monitor' again once it is loaded");
 		goto out;
 	}
 	ret = 0;

@@ -5,7 +5,8 @@
  * namespace's entries as its number is freed. An edit holds the namespaces
  * it writes entries for (an open nsfs file keeps one alive), so that retire_ns
  * cannot run between the check and the write and leave entries behind for
- * the next namespace given the number.
+ * the next namespace given the number; and it writes none for a number no
+ * live pid namespace has, which the next namespace made would inherit.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -18,8 +19,7 @@
 #include <unistd.h>
 #include "pidpolicy.h"
 #include "nshold.h"
-
-#define MAX_LISTED	4	/* numbers named in the warning */
+#include "parse.h"
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -60,40 +60,79 @@ static void try_hold(const char *path, const __u32 *v, int *fds, size_t n)
 		return;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	/* the process may have gone, and the number with it: check again */
-	if (fd >= 0 && (fstat(fd, &st) || (__u32)st.st_ino != inum)) {
+	if (fd >= 0 && (ns_fd_inum(fd, &inum) || inum != *at)) {
 		close(fd);
 		fd = -1;
 	}
 	fds[at - v] = fd;
 }
 
-static void warn_dead(const __u32 *v, const int *fds, size_t n)
-{
-	char list[16 * MAX_LISTED + 8] = "";
-	size_t i, dead = 0, len = 0;
-
-	for (i = 0; i < n; i++) {
-		if (fds[i] >= 0)
-			continue;
-		if (dead++ < MAX_LISTED)
-			len += snprintf(list + len, sizeof(list) - len, "%s%u",
-					len ? ", " : "", v[i]);
-	}
-	if (dead > MAX_LISTED)
-		snprintf(list + len, sizeof(list) - len, ", ...");
-	if (dead)
-		fprintf(stderr, "pidpolicy: warning: no live pid namespace has inode %s: the entries will govern the next namespace given %s\n",
-			list, dead > 1 ? "those numbers" : "that number");
-}
-
-int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n)
+/* The numbers of v[0..n) not held yet, by a walk of /proc. */
+static int hold_by_number(const __u32 *v, int *fds, size_t n)
 {
 	static const char *const kinds[] = { "pid", "pid_for_children" };
 	char path[64];
 	struct dirent *de;
-	size_t i, k;
+	DIR *dir = opendir("/proc");
+	size_t k;
+
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+			snprintf(path, sizeof(path), "/proc/%.16s/ns/%s", de->d_name, kinds[k]);
+			try_hold(path, v, fds, n);
+		}
+	}
+	closedir(dir);
+	return 0;
+}
+
+/*
+ * The files given while parsing: each keeps its namespace alive, so it is
+ * checked through itself, never by looking its number up again. -ENOENT
+ * (*dead set) when one is not the namespace it was.
+ */
+static int hold_given(const __u32 *v, int *fds, size_t n,
+		      const struct policy_ns *given, size_t nr_given, __u32 *dead)
+{
+	__u32 *at, inum;
+	size_t i;
+
+	for (i = 0; i < nr_given; i++) {
+		if (given[i].fd < 0)
+			continue;
+		at = bsearch(&given[i].ns_inum, v, n, sizeof(*v), cmp_u32);
+		if (!at || fds[at - v] >= 0)
+			continue;
+		if (ns_fd_inum(given[i].fd, &inum) || inum != *at) {
+			*dead = *at;
+			return -ENOENT;
+		}
+		fds[at - v] = fcntl(given[i].fd, F_DUPFD_CLOEXEC, 0);
+		if (fds[at - v] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static size_t first_unheld(const struct ns_holds *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->n && h->fds[i] >= 0; i++)
+		;
+	return i;
+}
+
+int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n,
+	    const struct policy_ns *given, size_t nr_given, __u32 *dead)
+{
+	size_t i;
 	__u32 *v;
-	DIR *dir;
+	int err;
 
 	h->fds = NULL;
 	h->n = 0;
@@ -101,28 +140,25 @@ int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n)
 	if (!v)
 		return -ENOMEM;
 	h->fds = malloc((n ? n : 1) * sizeof(*h->fds));
-	dir = h->fds ? opendir("/proc") : NULL;
-	if (!dir) {
+	if (!h->fds) {
 		free(v);
-		free(h->fds);
-		h->fds = NULL;
-		return -errno;
+		return -ENOMEM;
 	}
 	h->n = n;
 	for (i = 0; i < n; i++)
 		h->fds[i] = -1;
-	while (n && (de = readdir(dir))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-			snprintf(path, sizeof(path), "/proc/%.16s/ns/%s", de->d_name, kinds[k]);
-			try_hold(path, v, h->fds, n);
-		}
+	err = hold_given(v, h->fds, n, given, nr_given, dead);
+	if (!err && first_unheld(h) < n)
+		err = hold_by_number(v, h->fds, n);
+	i = first_unheld(h);
+	if (!err && i < n) {
+		*dead = v[i];
+		err = -ENOENT;
 	}
-	closedir(dir);
-	warn_dead(v, h->fds, n);
 	free(v);
-	return 0;
+	if (err)
+		ns_release(h);
+	return err;
 }
 
 void ns_release(struct ns_holds *h)

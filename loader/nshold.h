@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "policyfile.h"
 
 struct ns_holds {
 	int *fds;
@@ -15,12 +16,16 @@ struct ns_holds {
 };
 
 /*
- * Open the nsfs file of each live pid namespace among inums[0..n) (found in
- * one walk of /proc: ns/pid and ns/pid_for_children), and warn, in one line
- * on stderr, about the numbers no live pid namespace has. PIDPOLICY_NS_ANY
- * and repeated numbers are skipped. Returns 0 or -errno.
+ * Hold every pid namespace among inums[0..n) (PIDPOLICY_NS_ANY and repeats
+ * skipped): through its file in given[0..nr_given), opened while parsing,
+ * once that file is checked to be that namespace still; the others by
+ * number, found in one walk of /proc (ns/pid and ns/pid_for_children).
+ * Returns 0; -ENOENT, with *dead the first number no live pid namespace
+ * has (or whose given file is not its namespace), holding nothing; or
+ * -errno.
  */
-int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n);
+int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n,
+	    const struct policy_ns *given, size_t nr_given, __u32 *dead);
 void ns_release(struct ns_holds *h);
 
 #endif /* PIDPOLICY_NSHOLD_H */

@@ -314,38 +314,44 @@ bool chunk_empty(const struct pidpolicy_chunk *c)
 
 /* ---- NS, UID, PID, cgroup, mode ---------------------------------------- */
 
-static int parse_ns_path(const char *path, __u32 *inum, char *err,
-			 size_t errlen)
+int ns_fd_inum(int fd, __u32 *inum)
 {
+	struct statfs sfs;
 	struct stat st;
-	int fd, type;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
-		return fail(err, errlen, "cannot open %s: %s (" NS_HELP ")",
-			    path, strerror(errno));
-	type = fd < 0 ? -1 : ioctl(fd, NS_GET_NSTYPE);
-	if (type != CLONE_NEWPID || fstat(fd, &st)) {
-		if (fd >= 0)
-			close(fd);
-		return fail(err, errlen, "%s is not a pid namespace file (" NS_HELP ")",
-			    path);
-	}
-	close(fd);
-	if (st.st_ino == PIDPOLICY_NS_ANY || st.st_ino > UINT32_MAX)
-		return fail(err, errlen, "%s has inode %llu, not a 32-bit namespace inode",
-			    path, (unsigned long long)st.st_ino);
+	if (fstatfs(fd, &sfs) || sfs.f_type != NSFS_MAGIC ||
+	    ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWPID || fstat(fd, &st))
+		return -1;
 	*inum = (__u32)st.st_ino;
-	return 0;
+	return st.st_ino == PIDPOLICY_NS_ANY || st.st_ino > UINT32_MAX ? -1 : 0;
 }
 
-int parse_ns_spec(const char *s, __u32 *inum, bool *is_path, char *err,
+/*
+ * O_NONBLOCK: whatever the path is (a FIFO, a device), opening it must
+ * neither block nor have an effect before it is found not to be nsfs.
+ */
+static int parse_ns_path(const char *path, __u32 *inum, int *fd, char *err,
+			 size_t errlen)
+{
+	*fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (*fd < 0 && errno != ENOENT && errno != ENOTDIR)
+		return fail(err, errlen, "cannot open %s: %s (" NS_HELP ")",
+			    path, strerror(errno));
+	if (*fd >= 0 && !ns_fd_inum(*fd, inum))
+		return 0;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	return fail(err, errlen, "%s is not a pid namespace file (" NS_HELP ")", path);
+}
+
+int parse_ns_spec(const char *s, __u32 *inum, int *fd, char *err,
 		  size_t errlen)
 {
 	__u64 v;
 	int ret;
 
-	*is_path = false;
+	*fd = -1;
 	if (!strcmp(s, "any")) {
 		*inum = PIDPOLICY_NS_ANY;
 		return 0;
@@ -364,8 +370,7 @@ int parse_ns_spec(const char *s, __u32 *inum, bool *is_path, char *err,
 	}
 	if (!*s)
 		return fail(err, errlen, "empty namespace (" NS_HELP ")");
-	*is_path = true;
-	return parse_ns_path(s, inum, err, errlen);
+	return parse_ns_path(s, inum, fd, err, errlen);
 }
 
 int parse_uid(const char *s, __u32 *uid, char *err, size_t errlen)

@@ -69,10 +69,17 @@ bool chunk_empty(const struct pidpolicy_chunk *c);
 
 /*
  * NS: "any" (PIDPOLICY_NS_ANY), a decimal inode number, or a path to an nsfs
- * file of a pid namespace (/proc/PID/ns/pid). *is_path tells which.
+ * file of a pid namespace (/proc/PID/ns/pid). For a path, *fd is that file,
+ * left open: it keeps the namespace, and so its number, from going to
+ * another namespace until the policy is written; close() it. Else -1.
  */
-int parse_ns_spec(const char *s, __u32 *inum, bool *is_path, char *err,
+int parse_ns_spec(const char *s, __u32 *inum, int *fd, char *err,
 		  size_t errlen);
+/*
+ * The inode number of the pid namespace whose nsfs file fd is: 0, or -1
+ * when fd is no pid namespace's (nsfs, NS_GET_NSTYPE CLONE_NEWPID, 32-bit).
+ */
+int ns_fd_inum(int fd, __u32 *inum);
 /* A decimal uid, as seen in the initial user namespace. */
 int parse_uid(const char *s, __u32 *uid, char *err, size_t errlen);
 /* A pid in 1..PIDPOLICY_PID_LIMIT-1 (for explain). */

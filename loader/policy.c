@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "policyfile.h"
 
 const char *policy_ns_name(__u32 inum, char *buf, size_t len)
@@ -146,6 +147,10 @@ void policy_free(struct policy *p)
 	free(p->rules);
 	free(p->modes);
 	free(p->limits);
+	for (i = 0; i < p->nr_ns; i++)
+		if (p->ns[i].fd >= 0)
+			close(p->ns[i].fd);
+	free(p->ns);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -271,6 +276,28 @@ static void write_rule(FILE *f, const struct policy_rule *r)
 	fputc('\n', f);
 }
 
+/* A namespace that can die: named by number, not the initial one. */
+static bool mortal(__u32 inum)
+{
+	return inum != PIDPOLICY_NS_ANY && inum != POLICY_INIT_PIDNS;
+}
+
+static bool names_mortal_ns(const struct policy *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nr_modes; i++)
+		if (mortal(p->modes[i].ns_inum))
+			return true;
+	for (i = 0; i < p->nr_rules; i++)
+		if (mortal(p->rules[i].key.ns_inum))
+			return true;
+	for (i = 0; i < p->nr_limits; i++)
+		if (mortal(p->limits[i].ns_inum))
+			return true;
+	return false;
+}
+
 int policy_write(FILE *f, const struct policy *p)
 {
 	struct policy c;
@@ -282,6 +309,9 @@ int policy_write(FILE *f, const struct policy *p)
 		return -1;
 	}
 	fprintf(f, "# pid policy: `pidpolicy apply FILE` replaces the whole policy with it\n");
+	if (names_mortal_ns(&c))
+		fprintf(f, "# 'ns N' statements, N a number but %u (the initial pid namespace), cannot outlive namespace N: once it has died, apply refuses them\n",
+			POLICY_INIT_PIDNS);
 	for (i = 0; i < c.nr_modes; i++) {
 		const struct policy_mode *m = &c.modes[i];
 		bool ok = m->mode >= PIDPOLICY_MODE_OFF &&

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "policyfile.h"
 
 #define NS_HELP		"use 'any', an inode number or /proc/PID/ns/pid"
@@ -27,7 +28,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	struct policy p;
-	size_t cap_rules, cap_modes, cap_limits, cap_mode_lines, cap_limit_lines;
+	size_t cap_rules, cap_modes, cap_limits, cap_mode_lines, cap_limit_lines, cap_ns;
 	unsigned long *mode_lines;	/* line of p.modes[i] */
 	unsigned long *limit_lines;	/* line of p.limits[i] */
 	/* the tokens of the current line */
@@ -146,22 +147,47 @@ static const char *expect_value(struct parser *ps, size_t i, const char *what,
 	return t;
 }
 
+/* Namespace inum (fd: its file, or -1) is named on this line: ps->p.ns. */
+static int note_ns(struct parser *ps, __u32 inum, int fd)
+{
+	struct policy_ns *n;
+	size_t i;
+
+	for (i = 0; i < ps->p.nr_ns; i++) {
+		n = &ps->p.ns[i];
+		if (n->ns_inum != inum)
+			continue;
+		if (n->fd < 0)
+			n->fd = fd;	/* named by number first, now by path */
+		else if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (GROW(ps->p.ns, ps->cap_ns, ps->p.nr_ns)) {
+		if (fd >= 0)
+			close(fd);
+		return perr(ps, "out of memory");
+	}
+	ps->p.ns[ps->p.nr_ns++] = (struct policy_ns){ inum, fd, ps->line };
+	return 0;
+}
+
 /* "ns NS" at tokens i, i+1. */
 static int parse_ns_at(struct parser *ps, size_t i, const char *syntax,
 		       __u32 *inum)
 {
 	char msg[256];
 	const char *t;
-	bool is_path;
+	int fd;
 
 	if (expect_word(ps, i, "ns", "NS", syntax))
 		return -1;
 	t = expect_value(ps, i + 1, "a namespace NS (" NS_HELP ")", syntax);
 	if (!t)
 		return -1;
-	if (parse_ns_spec(t, inum, &is_path, msg, sizeof(msg)))
+	if (parse_ns_spec(t, inum, &fd, msg, sizeof(msg)))
 		return perr_parse(ps, msg);
-	return 0;
+	return *inum == PIDPOLICY_NS_ANY ? 0 : note_ns(ps, *inum, fd);
 }
 
 static int stmt_mode(struct parser *ps)

@@ -83,6 +83,21 @@ struct policy_limit {
 				 * PIDPOLICY_NO_LIMIT: as if absent */
 };
 
+/*
+ * A pid namespace a policy file names (by number or path; not 'any'): the
+ * first line that names it and, for a path, the nsfs file parse_ns_spec()
+ * left open (else -1), which keeps the namespace and its number its own
+ * until the policy is written.
+ */
+struct policy_ns {
+	__u32 ns_inum;
+	int fd;
+	unsigned long line;
+};
+
+/* PROC_PID_INIT_INO: the initial pid namespace, which never dies. */
+#define POLICY_INIT_PIDNS	4026531836U
+
 /* Zero-initialize ({}) before parsing into it or building it by hand. */
 struct policy {
 	struct policy_rule *rules;
@@ -91,6 +106,13 @@ struct policy {
 	size_t nr_modes;
 	struct policy_limit *limits;
 	size_t nr_limits;
+	/*
+	 * Every namespace the file names, once, in the order of the file:
+	 * parsing fills it, nothing else; policy_free() closes the files.
+	 * Sorting, comparing and writing ignore it.
+	 */
+	struct policy_ns *ns;
+	size_t nr_ns;
 };
 
 /*
@@ -100,7 +122,7 @@ struct policy {
  * file that cannot be opened or read: "FILE: message"). No "pidpolicy: "
  * prefix. An empty file (or only comments) is a valid, empty policy.
  * NS paths and cgroup PATHs are resolved while parsing; no namespace is
- * entered.
+ * entered. The namespaces named go to out->ns.
  */
 int policy_parse_file(const char *path, struct policy *out, char *err,
 		      size_t errlen);
@@ -115,7 +137,9 @@ int policy_parse_stream(FILE *f, const char *name, struct policy *out,
  * it, p itself is not changed), so a dump can fill it straight from the maps.
  * Modes UNSET and limits PIDPOLICY_NO_LIMIT are left out (what a missing
  * line means); rules with no ranges, rules with an unknown caller kind and
- * modes above ENFORCE cannot be applied and are written as comments. Returns 0, or -1 with
+ * modes above ENFORCE cannot be applied and are written as comments. When p
+ * names a pid namespace by number, other than the initial one, a comment
+ * says that those statements die with their namespace. Returns 0, or -1 with
  * errno set when out of memory or when f has an error (ferror(f)).
  */
 int policy_write(FILE *f, const struct policy *p);

@@ -71,7 +71,6 @@
 #define DEEP_LEVELS	(MAX_LEVELS - 1)	/* the deep process's own level */
 #define INNER_PID	1000		/* chosen in the nested namespaces */
 #define BENCH_PID_MAX	262144		/* room for 100,000 ranges around P */
-#define FAKE_NS_BASE	4100000000u	/* inodes of namespaces that need not exist */
 #define UIDS_PER_NS	1000		/* the N-rule policy: rules per namespace */
 #define DIAG_BATCHES	10		/* batches timed with kernel.bpf_stats_enabled */
 #define NS_LAST_PID	"/proc/sys/kernel/ns_last_pid"
@@ -97,6 +96,7 @@ static struct {
 
 static pid_t P;			/* the pid chosen in our namespace */
 static __u32 self_ns;		/* our pid namespace's inode */
+static __u32 *other_ns;		/* the N-rule policy's other namespaces, [1..] */
 static int deep_req = -1, deep_resp = -1;	/* pipes to the deep process */
 static pid_t deep_pid;
 
@@ -580,6 +580,43 @@ static double settle(useconds_t window)
 /* ---- policy files ------------------------------------------------------------------ */
 
 /*
+ * The N-rule policy spreads its rules over other namespaces too, and
+ * pidpolicy writes entries only for live ones: namespaces 1..n, each
+ * unshared by a child that waits to die with us.
+ */
+static void hold_other_namespaces(int n)
+{
+	char path[64], c;
+	struct stat sb;
+	int i, fds[2];
+	pid_t pid;
+
+	other_ns = calloc((size_t)n + 1, sizeof(*other_ns));
+	if (!other_ns)
+		die("out of memory");
+	for (i = 1; i <= n; i++) {
+		if (pipe(fds))
+			die("pipe: %s", strerror(errno));
+		pid = fork();
+		if (pid < 0)
+			die("fork: %s", strerror(errno));
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (unshare(CLONE_NEWPID) || write(fds[1], "", 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+		close(fds[1]);
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", (int)pid);
+		if (read(fds[0], &c, 1) != 1 || stat(path, &sb))
+			die("holding pid namespace %d of %d failed", i, n);
+		close(fds[0]);
+		other_ns[i] = (__u32)sb.st_ino;
+	}
+}
+
+/*
  * Rule k of the big policy: namespace, uid and pids. Rule 0 is ours; rules
  * from N on are the fresh ones the `allow` sample adds to the N-rule policy.
  */
@@ -587,7 +624,7 @@ static void big_rule(int k, __u32 *ns, unsigned int *uid, char *pids, size_t len
 {
 	int nsi = k / UIDS_PER_NS, first;
 
-	*ns = nsi ? FAKE_NS_BASE + nsi : self_ns;
+	*ns = nsi ? other_ns[nsi] : self_ns;
 	*uid = k % UIDS_PER_NS;
 	if (!k) {
 		snprintf(pids, len, "%d", P);
@@ -1193,7 +1230,8 @@ static void usage(void)
 		"                [-n N] [-a ALLOW_CALLS] [-A ALLOW_CALLS_ON_N] [-R RACE_ROUNDS]\n"
 		"       pidbench -w [-n N]\n"
 		"       pidbench -T\n"
-		"  -w  only write the policy files to " WORK_DIR " (to try them by hand)\n"
+		"  -w  only write the policy files to " WORK_DIR " (to try them by hand;\n"
+		"      the N-rule one names namespaces that die with pidbench)\n"
 		"  -T  print the TSC rate in kHz (tests/bench/run, on the host)\n");
 	exit(2);
 }
@@ -1298,6 +1336,7 @@ int main(int argc, char **argv)
 	clock_ok = !strcmp(clocksource, "tsc");
 
 	progress("writing policy files (N = %d)", opt.nrules);
+	hold_other_namespaces((opt.nrules + opt.allow_big - 1) / UIDS_PER_NS);
 	write_policies();
 	if (opt.write_only)
 		return 0;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "fuzz.h"
 #include "parse.h"
 
@@ -52,33 +53,37 @@ static __u32 own_pidns_inum(void)
 static void check_ns(const char *s, __u32 own)
 {
 	char err[ERRLEN] = "", text[16];
-	bool is_path, dec;
+	bool dec;
 	__u32 inum, again;
 	__u64 v = 0;
+	int fd;
 
 	dec = decimal(s, &v);
-	if (parse_ns_spec(s, &inum, &is_path, err, sizeof(err))) {
+	if (parse_ns_spec(s, &inum, &fd, err, sizeof(err))) {
 		fuzz_check_err(err, sizeof(err));
+		FUZZ_CHECK(fd == -1);
 		FUZZ_CHECK(strcmp(s, "any"));
 		FUZZ_CHECK(!dec || v == 0 || v > UINT32_MAX);
 		return;
 	}
 	if (!strcmp(s, "any")) {
-		FUZZ_CHECK(inum == PIDPOLICY_NS_ANY && !is_path);
+		FUZZ_CHECK(inum == PIDPOLICY_NS_ANY && fd == -1);
 		return;
 	}
-	if (is_path) {
+	if (fd >= 0) {
 		FUZZ_CHECK(!dec);
 		FUZZ_CHECK(!strcmp(s, "/proc/self/ns/pid") ||
 			   !strcmp(s, "/proc/self/ns/pid_for_children"));
 		FUZZ_CHECK(inum == own);
+		FUZZ_CHECK(ns_fd_inum(fd, &again) == 0 && again == inum);
+		close(fd);
 	} else {
 		FUZZ_CHECK(dec && v == inum && inum != PIDPOLICY_NS_ANY);
 	}
 	/* what show/dump print for it reads back the same */
 	snprintf(text, sizeof(text), "%u", inum);
-	FUZZ_CHECK(parse_ns_spec(text, &again, &is_path, err, sizeof(err)) == 0);
-	FUZZ_CHECK(again == inum && !is_path);
+	FUZZ_CHECK(parse_ns_spec(text, &again, &fd, err, sizeof(err)) == 0);
+	FUZZ_CHECK(again == inum && fd == -1);
 }
 
 static void check_numbers(const char *s)

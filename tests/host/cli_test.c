@@ -8,9 +8,12 @@
  *
  * Runs from the top of the repository after `make loader`.
  */
+#define _GNU_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "harness.h"
 
 #define LOADER "build/loader/pidpolicy"
@@ -25,9 +28,10 @@ static int loader(int what, const char *args)
 
 	if (stat(LOADER, &st))
 		SKIP("%s is not built: run `make loader` first", LOADER);
+	/* a loader that waits is cut short: status 124 */
 	if (what == 1)
-		return harness_sh(out, sizeof(out), LOADER " %s 2>/dev/null", args);
-	return harness_sh(out, sizeof(out), LOADER " %s 2>&1 >/dev/null", args);
+		return harness_sh(out, sizeof(out), "timeout 20 " LOADER " %s 2>/dev/null", args);
+	return harness_sh(out, sizeof(out), "timeout 20 " LOADER " %s 2>&1 >/dev/null", args);
 }
 
 /* The loader with args exits with status, printing want (all of it) on fd what. */
@@ -101,4 +105,25 @@ TEST(usage_lists_the_output_options)
 	ASSERT_TRUE(strstr(out, "  -j, --json ") != NULL);
 	ASSERT_TRUE(strstr(out, "  -p, --pretty ") != NULL);
 	ASSERT_TRUE(strstr(out, "  -V, --version ") != NULL);
+}
+
+/*
+ * --ns names a FIFO: the loader must refuse it at once (a usage error, one
+ * line), not wait for a writer; timeout's 124 would say it waited.
+ */
+TEST(a_fifo_given_as_ns_is_refused_without_waiting)
+{
+	char dir[] = "/tmp/cli_test.XXXXXX", args[128], want[256];
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(args, sizeof(args), "%s/fifo", dir);
+	ASSERT_EQ(mkfifo(args, 0600), 0);
+	snprintf(want, sizeof(want),
+		 "pidpolicy: %s/fifo is not a pid namespace file (use /proc/PID/ns/pid, an inode number or 'any')\n",
+		 dir);
+	snprintf(args, sizeof(args), "mode --ns %s/fifo off", dir);
+	expect(2, args, 2, want);
+	snprintf(args, sizeof(args), "%s/fifo", dir);
+	unlink(args);
+	rmdir(dir);
 }

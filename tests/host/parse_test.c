@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "harness.h"
 
+#include <fcntl.h>
 #include <mntent.h>
 #include <sched.h>
 #include <signal.h>
@@ -144,55 +145,90 @@ TEST(ranges_junk_fails)
 TEST(ns_spec_any)
 {
 	__u32 inum = 1;
-	bool is_path = true;
+	int fd = 0;
 
-	ASSERT_EQ(parse_ns_spec("any", &inum, &is_path, err, sizeof(err)), 0);
+	ASSERT_EQ(parse_ns_spec("any", &inum, &fd, err, sizeof(err)), 0);
 	ASSERT_EQ(inum, (__u32)PIDPOLICY_NS_ANY);
-	ASSERT_FALSE(is_path);
+	ASSERT_EQ(fd, -1);
 }
 
 TEST(ns_spec_number)
 {
 	__u32 inum = 0;
-	bool is_path = true;
+	int fd = 0;
 
-	ASSERT_EQ(parse_ns_spec("4026531836", &inum, &is_path, err, sizeof(err)), 0);
+	ASSERT_EQ(parse_ns_spec("4026531836", &inum, &fd, err, sizeof(err)), 0);
 	ASSERT_EQ(inum, 4026531836U);
-	ASSERT_FALSE(is_path);
-	ASSERT_EQ(parse_ns_spec("0", &inum, &is_path, err, sizeof(err)), -1);
+	ASSERT_EQ(fd, -1);
+	ASSERT_EQ(parse_ns_spec("0", &inum, &fd, err, sizeof(err)), -1);
 	ASSERT_TRUE(strstr(err, "'any'"));
-	ASSERT_EQ(parse_ns_spec("4294967296", &inum, &is_path, err, sizeof(err)), -1);
+	ASSERT_EQ(parse_ns_spec("4294967296", &inum, &fd, err, sizeof(err)), -1);
 	ASSERT_TRUE(strstr(err, "too large"));
 }
 
-TEST(ns_spec_proc_self_is_its_inode)
+/* A path's file stays open: it is the namespace, checked through itself. */
+TEST(ns_spec_proc_self_is_its_inode_and_stays_open)
 {
-	struct stat st;
-	__u32 inum = 0;
-	bool is_path = false;
+	struct stat st, held;
+	__u32 inum = 0, again = 0;
+	int fd = -1;
 
 	ASSERT_EQ(stat("/proc/self/ns/pid", &st), 0);
-	ASSERT_EQ(parse_ns_spec("/proc/self/ns/pid", &inum, &is_path, err,
+	ASSERT_EQ(parse_ns_spec("/proc/self/ns/pid", &inum, &fd, err,
 				sizeof(err)), 0);
 	ASSERT_EQ((__u64)inum, (__u64)st.st_ino);
-	ASSERT_TRUE(is_path);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(fstat(fd, &held), 0);
+	ASSERT_EQ((__u64)held.st_ino, (__u64)st.st_ino);
+	ASSERT_TRUE(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(ns_fd_inum(fd, &again), 0);
+	ASSERT_EQ(again, inum);
+	close(fd);
 }
 
 TEST(ns_spec_other_files_fail)
 {
 	__u32 inum = 0;
-	bool is_path;
+	int fd = 0, net;
 
-	ASSERT_EQ(parse_ns_spec("/etc/hostname", &inum, &is_path, err, sizeof(err)), -1);
+	ASSERT_EQ(parse_ns_spec("/etc/hostname", &inum, &fd, err, sizeof(err)), -1);
 	ASSERT_STREQ(err, "/etc/hostname is not a pid namespace file "
 			  "(use /proc/PID/ns/pid, an inode number or 'any')");
-	ASSERT_EQ(parse_ns_spec("/proc/self/ns/net", &inum, &is_path, err,
+	ASSERT_EQ(fd, -1);
+	ASSERT_EQ(parse_ns_spec("/proc/self/ns/net", &inum, &fd, err,
 				sizeof(err)), -1);
 	ASSERT_TRUE(strstr(err, "is not a pid namespace file"));
-	ASSERT_EQ(parse_ns_spec("/nonexistent/ns", &inum, &is_path, err,
+	ASSERT_EQ(parse_ns_spec("/nonexistent/ns", &inum, &fd, err,
 				sizeof(err)), -1);
 	ASSERT_TRUE(strstr(err, "/nonexistent/ns is not a pid namespace file"));
-	ASSERT_EQ(parse_ns_spec("", &inum, &is_path, err, sizeof(err)), -1);
+	ASSERT_EQ(parse_ns_spec("", &inum, &fd, err, sizeof(err)), -1);
+	net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(net, 0);
+	ASSERT_EQ(ns_fd_inum(net, &inum), -1);
+	close(net);
+}
+
+/*
+ * A FIFO given as the namespace: opening it for reading would wait for a
+ * writer (forever, under the writers' lock for `apply`). It is refused at
+ * once; the alarm ends the test if it is not.
+ */
+TEST(ns_spec_fifo_fails_without_waiting)
+{
+	char dir[] = "/tmp/parse_test.XXXXXX", path[64];
+	__u32 inum = 0;
+	int fd = 0;
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ASSERT_EQ(mkfifo(path, 0600), 0);
+	alarm(10);
+	ASSERT_EQ(parse_ns_spec(path, &inum, &fd, err, sizeof(err)), -1);
+	alarm(0);
+	ASSERT_TRUE(strstr(err, "is not a pid namespace file"));
+	ASSERT_EQ(fd, -1);
+	unlink(path);
+	rmdir(dir);
 }
 
 TEST(uid_parses_decimal)

@@ -20,6 +20,10 @@
 
 static char err[512];
 
+/* What a dump says when a statement names a namespace that can die. */
+#define MORTAL	"# 'ns N' statements, N a number but 4026531836 (the initial pid " \
+		"namespace), cannot outlive namespace N: once it has died, apply refuses them\n"
+
 /* Parse text as file NAME: 0 or -1 (err set). */
 static int parse_text(const char *text, struct policy *p)
 {
@@ -334,6 +338,7 @@ TEST(round_trip_and_stable_output)
 	EXPECT_STREQ(a, b);
 	EXPECT_STREQ(a,
 		     "# pid policy: `pidpolicy apply FILE` replaces the whole policy with it\n"
+		     MORTAL
 		     "mode default off\n"
 		     "mode ns 4026532300 audit\n"
 		     "allow ns any pids 1-4194303\n"
@@ -374,7 +379,7 @@ TEST(equal_ignores_order_and_sees_differences)
 	struct policy_mode mb[] = { { 0, PIDPOLICY_MODE_ENFORCE }, { 5, PIDPOLICY_MODE_AUDIT } };
 	struct policy_limit la[] = { { 9, 1 }, { 5, 2 } };
 	struct policy_limit lb[] = { { 5, 2 }, { 9, 1 } };
-	struct policy a = { ra, 2, ma, 2, la, 2 }, b = { rb, 2, mb, 2, lb, 2 };
+	struct policy a = { ra, 2, ma, 2, la, 2, NULL, 0 }, b = { rb, 2, mb, 2, lb, 2, NULL, 0 };
 	struct policy q = {};
 	char *ta, *tb;
 
@@ -419,12 +424,13 @@ TEST(unappliable_entries_are_written_as_comments)
 	};
 	struct policy_mode modes[] = { { 3, 9 }, { 4, PIDPOLICY_MODE_UNSET } };
 	struct policy_limit limits[] = { { 4, PIDPOLICY_NO_LIMIT } };
-	struct policy a = { rules, 2, modes, 2, limits, 1 }, q = {};
+	struct policy a = { rules, 2, modes, 2, limits, 1, NULL, 0 }, q = {};
 	char *t = write_text(&a);
 
 	ASSERT_TRUE(t != NULL);
 	EXPECT_STREQ(t,
 		     "# pid policy: `pidpolicy apply FILE` replaces the whole policy with it\n"
+		     MORTAL
 		     "# cannot be applied: mode ns 3 invalid\n"
 		     "# cannot be applied: allow ns any uid 1 pids \n"
 		     "# cannot be applied: allow ns any caller-kind 7 caller-id 1 pids 1\n");
@@ -459,6 +465,91 @@ TEST(namespace_path_is_its_inode)
 	ASSERT_EQ(parse_text(text, &q), -1);
 	EXPECT_EQ(strncmp(err, NAME ":2: second mode for namespace ",
 			  strlen(NAME ":2: second mode for namespace ")), 0);
+	policy_free(&p);
+}
+
+/*
+ * Every namespace a file names is listed once, with the first line naming
+ * it; a path's nsfs file stays open (it keeps the namespace, and its
+ * number, until apply writes), also when a number named it first.
+ */
+TEST(namespaces_named_are_listed_with_their_line_and_file)
+{
+	struct policy p = {};
+	struct stat st, held;
+	char text[256];
+
+	ASSERT_EQ(stat("/proc/self/ns/pid", &st), 0);
+	ASSERT_EQ(parse_text("mode default enforce\n"
+			     "allow ns any pids 5\n"
+			     "mode ns 4026532300 audit\n"
+			     "# a comment\n"
+			     "allow ns /proc/self/ns/pid pids 7\n"
+			     "limit ns 4026532300 max-chosen 1\n"
+			     "limit ns /proc/self/ns/pid max-chosen 2\n", &p), 0);
+	ASSERT_EQ(p.nr_ns, (size_t)2);
+	EXPECT_EQ(p.ns[0].ns_inum, 4026532300U);
+	EXPECT_EQ(p.ns[0].line, 3UL);
+	EXPECT_EQ(p.ns[0].fd, -1);
+	EXPECT_EQ((__u64)p.ns[1].ns_inum, (__u64)st.st_ino);
+	EXPECT_EQ(p.ns[1].line, 5UL);
+	ASSERT_GE(p.ns[1].fd, 0);
+	ASSERT_EQ(fstat(p.ns[1].fd, &held), 0);
+	EXPECT_EQ((__u64)held.st_ino, (__u64)st.st_ino);
+	policy_free(&p);
+	EXPECT_EQ(p.nr_ns, (size_t)0);
+
+	snprintf(text, sizeof(text), "mode ns %llu audit\nallow ns /proc/self/ns/pid pids 7\n",
+		 (unsigned long long)st.st_ino);
+	ASSERT_EQ(parse_text(text, &p), 0);
+	ASSERT_EQ(p.nr_ns, (size_t)1);
+	EXPECT_EQ(p.ns[0].line, 1UL);
+	EXPECT_GE(p.ns[0].fd, 0);
+	policy_free(&p);
+}
+
+/* A FIFO named as a namespace: refused at once, no reader waits for a writer. */
+TEST(a_fifo_named_as_namespace_is_refused_at_once)
+{
+	char dir[] = "/tmp/policyfile_test.XXXXXX", path[64], text[128];
+	struct policy p = {};
+
+	ASSERT_TRUE(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ASSERT_EQ(mkfifo(path, 0600), 0);
+	snprintf(text, sizeof(text), "mode ns %s off\n", path);
+	alarm(10);
+	ASSERT_EQ(parse_text(text, &p), -1);
+	alarm(0);
+	EXPECT_TRUE(strstr(err, NAME ":1: ") == err);
+	EXPECT_TRUE(strstr(err, "is not a pid namespace file") != NULL);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* dump says which statements die with their namespace, only when some do. */
+TEST(dump_says_which_statements_cannot_outlive_their_namespace)
+{
+	struct policy p = {};
+	char *t;
+
+	ASSERT_EQ(parse_text("mode default enforce\n"
+			     "allow ns any uid 0 pids 5\n"
+			     "mode ns 4026531836 audit\n"
+			     "limit ns 4026531836 max-chosen 3\n", &p), 0);
+	t = write_text(&p);
+	ASSERT_TRUE(t != NULL);
+	EXPECT_TRUE(strstr(t, "cannot outlive") == NULL);
+	free(t);
+	policy_free(&p);
+	ASSERT_EQ(parse_text("allow ns any pids 5\nlimit ns 4026532300 max-chosen 3\n", &p), 0);
+	t = write_text(&p);
+	ASSERT_TRUE(t != NULL);
+	EXPECT_STREQ(t, "# pid policy: `pidpolicy apply FILE` replaces the whole policy with it\n"
+			MORTAL
+			"allow ns any pids 5\n"
+			"limit ns 4026532300 max-chosen 3\n");
+	free(t);
 	policy_free(&p);
 }
 

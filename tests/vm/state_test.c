@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -217,29 +218,214 @@ TEST_TIMEOUT(a_dead_namespaces_entries_do_not_govern_the_next_with_its_number, 1
 		drop_pidns(&next[i]);
 }
 
-/* The entries named only numbers: the namespace is still live. */
-TEST_TIMEOUT(edits_warn_about_numbers_no_live_pid_namespace_has, 120)
+/* `pidpolicy dump`, for comparing the policy before and after. */
+static void dump_policy(char *out, size_t size)
 {
-	char out[4096], want[128], file[256];
+	ASSERT_EQ(harness_sh(out, size, "pidpolicy dump"), 0);
+}
+
+/* out is one line, and holds want. */
+static void assert_one_line_with(const char *out, const char *want)
+{
+	const char *at = strstr(out, want);
+
+	if (!at)
+		printf("# expected \"%s\" in:\n%s", want, out);
+	ASSERT_TRUE(at != NULL);
+	ASSERT_TRUE(strchr(out, '\n') == out + strlen(out) - 1);
+}
+
+/*
+ * A pid namespace X dies; under a default of enforce, root writes entries
+ * for X by number, as a script of a dump would: `mode ns X off` first,
+ * with which the next namespace given X would choose pids freely. Every
+ * command that writes an entry refuses X, naming it (a policy file: its
+ * line), and changes nothing; `load --policy` loads nothing. Root of a
+ * user namespace then makes namespaces until one gets X: enforce governs
+ * it. Before, the entries were written with a warning, and it chose 167.
+ */
+TEST_TIMEOUT(no_entry_is_written_for_a_number_no_live_pid_namespace_has, 300)
+{
+	struct held_ns a, next[MAX_TRIES];
+	char out[4096], before[4096], after[4096], want[128], file[256];
 	struct stat net;
+	int n = 0, i;
+	__u32 x;
 
 	fresh_policy();
-	/* a live namespace, but not a pid namespace: no pid is chosen there */
-	ASSERT_EQ(stat("/proc/self/ns/net", &net), 0);
-	snprintf(want, sizeof(want), "warning: no live pid namespace has inode %u:",
-		 (__u32)net.st_ino);
-	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy allow --ns %u --uid 0 --pids 300 2>&1",
-			     (__u32)net.st_ino), 0);
-	ASSERT_TRUE(strstr(out, want) != NULL);
-	snprintf(file, sizeof(file), "mode ns %u enforce\n", (__u32)net.st_ino);
+	POLICY_OK("mode --default enforce");
+	attacker_userns();	/* made now, it takes no number X frees */
+	hold_pidns(&a, 0, 0);
+	x = a.inum;
+	drop_pidns(&a);
+	dump_policy(before, sizeof(before));
+
+	snprintf(want, sizeof(want), "pidpolicy: no live pid namespace has inode %u: ", x);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy mode --ns %u off 2>&1", x), 1);
+	assert_one_line_with(out, want);
+	ASSERT_TRUE(strstr(out, "(the policy is unchanged)") != NULL);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy allow --ns %u --pids 167 2>&1", x), 1);
+	assert_one_line_with(out, want);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy limit --ns %u --max-chosen 5 2>&1", x), 1);
+	assert_one_line_with(out, want);
+
+	/* a whole policy: the statement's line is named, nothing is applied */
+	snprintf(file, sizeof(file), "mode default off\nallow ns any pids 5\nmode ns %u off\n", x);
 	write_policy_file("/tmp/state.policy", file);
-	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy apply /tmp/state.policy 2>&1"), 0);
+	snprintf(want, sizeof(want),
+		 "pidpolicy: /tmp/state.policy:3: no live pid namespace has inode %u: ", x);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy apply /tmp/state.policy 2>&1"), 1);
+	assert_one_line_with(out, want);
+	dump_policy(after, sizeof(after));
+	ASSERT_STREQ(after, before);
+	ASSERT_EQ(policy_entries_of_ns(x), 0);
+
+	/* a live namespace that is not a pid namespace is no better */
+	ASSERT_EQ(stat("/proc/self/ns/net", &net), 0);
+	snprintf(want, sizeof(want), "no live pid namespace has inode %u: ", (__u32)net.st_ino);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy allow --ns %u --uid 0 --pids 300 2>&1",
+			     (__u32)net.st_ino), 1);
+	assert_one_line_with(out, want);
+
+	/* live ones by number and by path, and 'any', are written */
+	POLICY_OK("allow --ns %u --uid 0 --pids 300 2>&1", ns_inum_of(0));
+	POLICY_OK("mode --ns /proc/self/ns/pid audit 2>&1");
+	POLICY_OK("limit --ns any --max-chosen 50 2>&1");
+
+	/* `load --policy` of that file, on no load: nothing stays loaded */
+	POLICY_OK("unload");
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load --policy /tmp/state.policy 2>&1"), 1);
+	ASSERT_TRUE(strstr(out, "/tmp/state.policy:3: no live pid namespace has inode") != NULL);
+	ASSERT_NE(access(PIN("pid_choose_link"), F_OK), 0);
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+
+	/* the next namespace given X is governed by the default */
+	do {
+		ASSERT_EQ(hold_pidns(&next[n], 1, 167), EPERM);
+		if (next[n].inum == x)
+			break;
+		usleep(50000);
+	} while (++n < MAX_TRIES);
+	ASSERT_LT(n, MAX_TRIES);
+	printf("# namespace %u died; a user namespace's root got its number, and no pid\n", x);
+	for (i = 0; i <= n; i++)
+		drop_pidns(&next[i]);
+}
+
+/* Has process pid a flock it waits for (a "->" line of /proc/locks)? */
+static int waits_for_a_lock(pid_t pid)
+{
+	char locks[16384], want[32];
+
+	if (harness_read_file("/proc/locks", locks, sizeof(locks)) < 0)
+		return 0;
+	snprintf(want, sizeof(want), " %d ", (int)pid);
+	for (char *line = strtok(locks, "\n"); line; line = strtok(NULL, "\n"))
+		if (strstr(line, "-> FLOCK") && strstr(line, want))
+			return 1;
+	return 0;
+}
+
+/*
+ * Root runs `mode --ns /proc/PID/ns/pid off` for namespace A while another
+ * writer holds the lock; A's last process dies meanwhile. The edit's open
+ * file keeps A, so its number stays A's: root of a user namespace, making
+ * namespaces all the while, never gets it, the edit writes for A, and A's
+ * entry goes with A. Before, the edit looked A's number up again after
+ * the wait and wrote `off` for the attacker's namespace that had it.
+ */
+TEST_TIMEOUT(an_edit_by_path_writes_for_the_namespace_it_opened, 300)
+{
+	struct held_ns a, during[MAX_TRIES], after[MAX_TRIES];
+	pid_t edit;
+	int lock, n, i, m = 0;
+	char cmd[128];
+
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	attacker_userns();
+	hold_pidns(&a, 0, 0);
+	lock = open(PIDPOLICY_PIN_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_GE(lock, 0);
+	ASSERT_EQ(flock(lock, LOCK_EX), 0);
+	snprintf(cmd, sizeof(cmd), "exec pidpolicy mode --ns /proc/%d/ns/pid off", (int)a.init);
+	edit = fork();
+	ASSERT_GE(edit, 0);
+	if (edit == 0) {
+		close(lock);
+		execlp("sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 3000 && !waits_for_a_lock(edit); i++)
+		usleep(20000);
+	ASSERT_LT(i, 3000);
+
+	drop_pidns(&a);
+	for (n = 0; n < MAX_TRIES; n++) {
+		ASSERT_EQ(hold_pidns(&during[n], 1, 167), EPERM);
+		ASSERT_NE(during[n].inum, a.inum);
+		usleep(50000);
+	}
+	/* the holders forked meanwhile share the lock's file: unlock it */
+	ASSERT_EQ(flock(lock, LOCK_UN), 0);
+	close(lock);
+	ASSERT_EQ(wait_exit(edit), 0);
+
+	/* A goes once the edit's file does: its entry with it, then its number */
+	for (i = 0; i < 300 && policy_entries_of_ns(a.inum); i++)
+		usleep(100000);
+	ASSERT_EQ(policy_entries_of_ns(a.inum), 0);
+	do {
+		ASSERT_EQ(hold_pidns(&after[m], 1, 167), EPERM);
+		if (after[m].inum == a.inum)
+			break;
+		usleep(50000);
+	} while (++m < MAX_TRIES);
+	ASSERT_LT(m, MAX_TRIES);
+	for (i = 0; i < n; i++)
+		drop_pidns(&during[i]);
+	for (i = 0; i <= m; i++)
+		drop_pidns(&after[i]);
+}
+
+/*
+ * A FIFO given as the namespace, on the command line or in a policy file
+ * that `apply` reads under the writers' lock: refused at once (status 2,
+ * one line), never waiting for a writer; timeout's 124 would say it did.
+ */
+TEST_TIMEOUT(a_fifo_given_as_a_namespace_is_refused_at_once, 120)
+{
+	char out[4096];
+
+	fresh_policy();
+	unlink("/tmp/state.fifo");
+	ASSERT_EQ(mkfifo("/tmp/state.fifo", 0600), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "timeout 20 pidpolicy mode --ns /tmp/state.fifo off 2>&1"), 2);
+	assert_one_line_with(out, "pidpolicy: /tmp/state.fifo is not a pid namespace file");
+	write_policy_file("/tmp/state.policy", "mode ns /tmp/state.fifo off\n");
+	ASSERT_EQ(harness_sh(out, sizeof(out), "timeout 20 pidpolicy apply /tmp/state.policy 2>&1"), 2);
+	assert_one_line_with(out, "pidpolicy: /tmp/state.policy:1: /tmp/state.fifo is not a pid namespace file");
+	unlink("/tmp/state.fifo");
+}
+
+/* dump says which of its statements die with their namespace. */
+TEST_TIMEOUT(dump_says_which_statements_cannot_outlive_their_namespace, 120)
+{
+	struct held_ns a;
+	char out[4096], want[64];
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --pids 300");
+	dump_policy(out, sizeof(out));
+	ASSERT_TRUE(strstr(out, "cannot outlive") == NULL);
+	hold_pidns(&a, 0, 0);
+	POLICY_OK("mode --ns /proc/%d/ns/pid audit", (int)a.init);
+	dump_policy(out, sizeof(out));
+	ASSERT_TRUE(strstr(out, "\n# 'ns N' statements, N a number but 4026531836 (the initial pid namespace), cannot outlive namespace N: once it has died, apply refuses them\n") != NULL);
+	snprintf(want, sizeof(want), "\nmode ns %u audit\n", a.inum);
 	ASSERT_TRUE(strstr(out, want) != NULL);
-	ASSERT_TRUE(strchr(strstr(out, want), '\n') == strrchr(out, '\n'));	/* one line */
-	/* live pid namespaces: no warning */
-	ASSERT_EQ(harness_sh(out, sizeof(out),
-			     "pidpolicy allow --ns /proc/self/ns/pid --uid 0 --pids 300 2>&1"), 0);
-	ASSERT_TRUE(strstr(out, "warning") == NULL);
+	drop_pidns(&a);
 }
 
 /* ---- 2. a limit that cannot count denies ---------------------------------- */
@@ -431,6 +617,45 @@ TEST_TIMEOUT(a_flood_in_a_user_namespace_hides_no_denial_of_root, 240)
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy status --json"), 0);
 	ASSERT_TRUE(strstr(out, "\"events_suppressed\":0,") == NULL);
 	ASSERT_TRUE(strstr(out, "\"events_suppressed\"") != NULL);
+}
+
+/*
+ * A monitor runs when the policy is unloaded and loaded again: the maps it
+ * reads are no longer the policy's. It says so in one line and exits (1),
+ * and a new monitor starts and reports the new policy's denials. Before,
+ * it printed nothing more and kept its lock: the new one was refused.
+ */
+TEST_TIMEOUT(a_monitor_exits_when_the_policy_is_reloaded, 180)
+{
+	pid_t base = pick_free_pid() + 500, mon;
+	char out[4096], line[64];
+	int i, status = -1;
+
+	fresh_policy();
+	mon = start_monitor("pidpolicy", "", MON_OUT);
+	POLICY_OK("unload");
+	POLICY_OK("load");
+	for (i = 0; i < 1000 * (int)harness_timeout_scale(); i++) {
+		if (waitpid(mon, &status, WNOHANG) == mon)
+			break;
+		usleep(20000);
+	}
+	if (i == 1000 * (int)harness_timeout_scale()) {
+		kill_and_reap(mon);
+		ASSERT_TRUE(!"the monitor of the unloaded policy still runs");
+	}
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 1);
+	ASSERT_GE(harness_read_file(MON_OUT ".err", out, sizeof(out)), 0);
+	ASSERT_TRUE(strstr(out, "\npidpolicy: the policy was unloaded or loaded again, its events come here no more: run 'pidpolicy monitor' again once it is loaded\n") != NULL);
+
+	POLICY_OK("allow --ns any --uid 0 --pids %d", base);
+	POLICY_OK("mode --default enforce");
+	mon = start_monitor("pidpolicy", "", MON_OUT);
+	ASSERT_EQ(try_clone2(base + 1), EPERM);
+	stop_monitor(mon, out, sizeof(out));
+	snprintf(line, sizeof(line), "pid=%d via=clone2", base + 1);
+	ASSERT_TRUE(strstr(out, line) != NULL);
 }
 
 TEST_TIMEOUT(a_second_monitor_is_refused, 120)
