@@ -15,7 +15,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -93,6 +95,14 @@ static struct sock_filter trap_clone3_insns[] = {
 	LOAD(offsetof(struct seccomp_data, nr)),
 	IF_NR(__NR_clone3),
 	RET(SECCOMP_RET_TRAP | 42),
+	RET(SECCOMP_RET_ALLOW),
+};
+
+/* A tracer decides on clone3 (SECCOMP_RET_TRACE) */
+static struct sock_filter trace_clone3_insns[] = {
+	LOAD(offsetof(struct seccomp_data, nr)),
+	IF_NR(__NR_clone3),
+	RET(SECCOMP_RET_TRACE | 7),
 	RET(SECCOMP_RET_ALLOW),
 };
 
@@ -239,4 +249,71 @@ TEST(trap_for_clone3_names_clone3_to_the_handler_of_clone2)
 	ASSERT_ERRNO(child, ENOSYS);
 	EXPECT_EQ(trapped_syscall, __NR_clone3);
 	EXPECT_EQ(trapped_data, 42);
+}
+
+/*
+ * A child under trace_clone3 calls clone2; at each seccomp stop (for clone3:
+ * clone2's second pass) its tracer lets it go on, having changed the size
+ * argument first if change_size. The child's errno, or 0; *stops counts
+ * the seccomp stops.
+ */
+static int clone2_under_tracer(int change_size, int *stops)
+{
+	pid_t child = fork();
+	int status;
+
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		pid_t made;
+
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0) || raise(SIGSTOP))
+			_exit(250);
+		confine(FILTER(trace_clone3_insns));
+		made = clone2_fork(NULL, 0, 0);
+		if (made == 0)
+			_exit(0);
+		_exit(made < 0 ? errno : wait_exit(made));
+	}
+	ASSERT_EQ(waitpid(child, &status, 0), child);
+	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_EQ(ptrace(PTRACE_SETOPTIONS, child, 0,
+			 PTRACE_O_TRACESECCOMP | PTRACE_O_EXITKILL), 0);
+	ASSERT_EQ(ptrace(PTRACE_CONT, child, 0, 0), 0);
+	*stops = 0;
+	for (;;) {
+		int sig = 0;
+
+		ASSERT_EQ(waitpid(child, &status, 0), child);
+		if (WIFEXITED(status))
+			return WEXITSTATUS(status);
+		ASSERT_TRUE(WIFSTOPPED(status));
+		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_SECCOMP << 8))) {
+			struct user_regs_struct regs;
+
+			++*stops;
+			ASSERT_EQ(ptrace(PTRACE_GETREGS, child, 0, &regs), 0);
+			if (change_size) {
+				regs.rsi += 8;
+				ASSERT_EQ(ptrace(PTRACE_SETREGS, child, 0, &regs), 0);
+			}
+		} else {
+			sig = WSTOPSIG(status);	/* SIGCHLD of its own child */
+		}
+		ASSERT_EQ(ptrace(PTRACE_CONT, child, 0, sig), 0);
+	}
+}
+
+/*
+ * A tracer is asked about clone2 as clone3; it may let the call go on, but
+ * a change it makes to the call cannot be carried out inside clone2, which
+ * has read its arguments: the call is refused.
+ */
+TEST(tracer_asked_about_clone3_decides_clone2)
+{
+	int stops;
+
+	EXPECT_EQ(clone2_under_tracer(0, &stops), 0);
+	EXPECT_EQ(stops, 1);
+	EXPECT_EQ(clone2_under_tracer(1, &stops), EPERM);
+	EXPECT_EQ(stops, 1);
 }
