@@ -582,13 +582,13 @@ static double settle(useconds_t window)
 /*
  * The N-rule policy spreads its rules over other namespaces too, and
  * pidpolicy writes entries only for live ones: namespaces 1..n, each
- * unshared by a child that waits to die with us.
+ * unshared by a child that waits, with the namespace's init, to die with us.
  */
 static void hold_other_namespaces(int n)
 {
 	char path[64], c;
 	struct stat sb;
-	int i, fds[2];
+	int i, st = 0, fds[2];
 	pid_t pid;
 
 	other_ns = calloc((size_t)n + 1, sizeof(*other_ns));
@@ -602,15 +602,28 @@ static void hold_other_namespaces(int n)
 			die("fork: %s", strerror(errno));
 		if (pid == 0) {
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (unshare(CLONE_NEWPID) || write(fds[1], "", 1) != 1)
-				_exit(1);
+			if (unshare(CLONE_NEWPID))
+				_exit(errno);
+			/* its init: pid_for_children names no namespace without one */
+			pid = fork();
+			if (pid == 0)
+				prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (pid > 0 && write(fds[1], "", 1) != 1)
+				_exit(EPIPE);
+			if (pid < 0)
+				_exit(errno);
 			pause();
 			_exit(0);
 		}
 		close(fds[1]);
 		snprintf(path, sizeof(path), "/proc/%d/ns/pid_for_children", (int)pid);
-		if (read(fds[0], &c, 1) != 1 || stat(path, &sb))
-			die("holding pid namespace %d of %d failed", i, n);
+		if (read(fds[0], &c, 1) != 1) {
+			waitpid(pid, &st, 0);
+			die("pid namespace %d of %d: %s", i, n,
+			    strerror(WIFEXITED(st) ? WEXITSTATUS(st) : EINTR));
+		}
+		if (stat(path, &sb))
+			die("%s: %s", path, strerror(errno));
 		close(fds[0]);
 		other_ns[i] = (__u32)sb.st_ino;
 	}
