@@ -1142,6 +1142,13 @@ static void simulate(const struct fcall *c, const struct caller *cx,
 			EXPECT(EINVAL, "pid > 1 in a namespace without init");
 		if (tid && !cap)
 			EXPECT(EPERM, "choosing a pid without CAP_CHECKPOINT_RESTORE");
+	}
+	/* then it asks the pid_choose hook about each chosen level */
+	for (i = L; i >= 0; i--) {
+		int j = nr - 1 - (L - i), is_new = newlevel && i == L, reaper;
+		pid_t tid = j >= 0 ? c->pids[j] : 0;
+
+		reaper = !is_new || (cx->unshared && cx->un_state == UN_DEAD);
 		if (tid && (tid != 1 || reaper) && pol.loaded) {
 			struct hook *h = &s->hook[s->nhook++];
 			__s64 live = is_new ? 0 : cnt_chain[i].live;

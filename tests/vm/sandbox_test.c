@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -106,6 +107,18 @@ static struct sock_filter trace_clone3_insns[] = {
 	RET(SECCOMP_RET_ALLOW),
 };
 
+/* A listener decides on clone3 (SECCOMP_RET_USER_NOTIF) */
+static struct sock_filter notify_clone3_insns[] = {
+	LOAD(offsetof(struct seccomp_data, nr)),
+	IF_NR(__NR_clone3),
+	RET(SECCOMP_RET_USER_NOTIF),
+	RET(SECCOMP_RET_ALLOW),
+};
+
+static struct sock_filter allow_all_insns[] = {
+	RET(SECCOMP_RET_ALLOW),
+};
+
 #define FILTER(insns) \
 	((struct sock_fprog){ .len = sizeof(insns) / sizeof(insns[0]), .filter = insns })
 
@@ -168,6 +181,8 @@ TEST(restrict_namespaces_filter_answers_clone2_as_it_answers_clone3)
 	struct sock_fprog filter = FILTER(restrict_namespaces_insns);
 	size_t i;
 
+	/* unconfined, clone2 works: its ENOSYS below is the filter's */
+	ASSERT_EQ(errno_under(FILTER(allow_all_insns), do_clone2, CLONE_NEWUSER), 0);
 	/* the filter does what systemd's does */
 	ASSERT_EQ(errno_under(filter, do_unshare, CLONE_NEWUSER), EPERM);
 	ASSERT_EQ(errno_under(filter, do_clone3, 0), ENOSYS);
@@ -223,7 +238,7 @@ TEST(no_filter_leaves_clone2_unchanged)
 	}
 }
 
-static volatile sig_atomic_t trapped_syscall = -1, trapped_data = -1;
+static volatile sig_atomic_t trapped_syscall = -1, trapped_data = -1, trapped_rax = -1;
 
 static void on_sigsys(int sig, siginfo_t *info, void *uctx)
 {
@@ -232,10 +247,11 @@ static void on_sigsys(int sig, siginfo_t *info, void *uctx)
 	(void)sig;
 	trapped_syscall = info->si_syscall;
 	trapped_data = info->si_errno;
+	trapped_rax = ctx->uc_mcontext.gregs[REG_RAX];
 	ctx->uc_mcontext.gregs[REG_RAX] = -ENOSYS;
 }
 
-/* A trap for clone3 traps clone2, and the handler is told clone3 */
+/* A trap for clone3 traps clone2, and the handler is told clone3 throughout */
 TEST(trap_for_clone3_names_clone3_to_the_handler_of_clone2)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
@@ -249,6 +265,8 @@ TEST(trap_for_clone3_names_clone3_to_the_handler_of_clone2)
 	ASSERT_ERRNO(child, ENOSYS);
 	EXPECT_EQ(trapped_syscall, __NR_clone3);
 	EXPECT_EQ(trapped_data, 42);
+	/* the signal context agrees: as after a trapped clone3 */
+	EXPECT_EQ(trapped_rax, __NR_clone3);
 }
 
 /*
@@ -292,6 +310,8 @@ static int clone2_under_tracer(int change_size, int *stops)
 
 			++*stops;
 			ASSERT_EQ(ptrace(PTRACE_GETREGS, child, 0, &regs), 0);
+			/* the tracer is shown clone3, the call it decides on */
+			EXPECT_EQ(regs.orig_rax, (unsigned long long)__NR_clone3);
 			if (change_size) {
 				regs.rsi += 8;
 				ASSERT_EQ(ptrace(PTRACE_SETREGS, child, 0, &regs), 0);
@@ -304,7 +324,8 @@ static int clone2_under_tracer(int change_size, int *stops)
 }
 
 /*
- * A tracer is asked about clone2 as clone3; it may let the call go on, but
+ * A tracer is asked about clone2 as clone3, whose number it reads in the
+ * registers; it may let the call go on, but
  * a change it makes to the call cannot be carried out inside clone2, which
  * has read its arguments: the call is refused.
  */
@@ -316,4 +337,47 @@ TEST(tracer_asked_about_clone3_decides_clone2)
 	EXPECT_EQ(stops, 1);
 	EXPECT_EQ(clone2_under_tracer(1, &stops), EPERM);
 	EXPECT_EQ(stops, 1);
+}
+
+/*
+ * A listener is notified of clone2 as clone3 and its answer is clone2's: a
+ * confined process holds the listener of its own filter and answers its
+ * child's clone2 with EXDEV, an errno nothing else would give.
+ */
+TEST(listener_notified_of_clone3_answers_clone2)
+{
+	struct sock_fprog filter = FILTER(notify_clone3_insns);
+	pid_t confined = fork();
+
+	ASSERT_GE(confined, 0);
+	if (confined == 0) {
+		struct seccomp_notif_resp resp = { 0 };
+		struct seccomp_notif req = { 0 };
+		pid_t caller, made;
+		int listener;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+			_exit(250);
+		listener = syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
+				   SECCOMP_FILTER_FLAG_NEW_LISTENER, &filter);
+		if (listener < 0)
+			_exit(250);
+		caller = fork();
+		if (caller == 0) {
+			made = clone2_fork(NULL, 0, CLONE_NEWUSER | CLONE_NEWPID);
+			if (made == 0)
+				_exit(0);
+			_exit(made < 0 ? errno : 0);
+		}
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req))
+			_exit(251);
+		if (req.data.nr != __NR_clone3 || (pid_t)req.pid != caller)
+			_exit(252);
+		resp.id = req.id;
+		resp.error = -EXDEV;
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp))
+			_exit(253);
+		_exit(wait_exit(caller));
+	}
+	ASSERT_EQ(wait_exit(confined), EXDEV);
 }
