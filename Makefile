@@ -100,15 +100,27 @@ $(KOBJ)/.built: $(KOBJ)/.config $(KSRC)/.patched
 
 kernel: $(KOBJ)/.built
 
-# checkpatch --strict on the series, sparse on the files it touches, and a
-# cross build for arm64 (native and compat tables) in its own object dir.
+# checkpatch --strict on the series, sparse on the files it touches, a
+# cross build for arm64 (native and compat tables) in its own object dir,
+# and the series' BPF selftest (prog_tests/pid_choose.c) in the VM.
 ARM64_KOBJ	:= $(BUILD)/kernel-arm64
-check: $(KOBJ)/.built $(ARM64_KOBJ)/.built
+BPF_SELFTEST	:= $(BUILD)/bpf-selftest/test_progs
+check: $(KOBJ)/.built $(ARM64_KOBJ)/.built $(BPF_SELFTEST) $(INITRAMFS)
 	$(Q)kernel/check-series.sh $(KSRC) $(KOBJ) kernel/patches CC="ccache gcc"
+	$(call msg,VM,test_progs -t pid_choose)
+	$(Q)tests/vm/run --add $(BPF_SELFTEST):/bpf-selftest/test_progs -- \
+		sh -c 'cd /bpf-selftest && ./test_progs -t pid_choose' >$(BUILD)/bpf-selftest/log 2>&1 || \
+		{ cat $(BUILD)/bpf-selftest/log; exit 1; }
+	@grep -a '^Summary:' $(BUILD)/bpf-selftest/log | sed 's/^/  BPF     /'
 
-$(ARM64_KOBJ)/.built: kernel/config/arm64/check.config kernel/check-arm64.sh $(KSRC)/.patched
+# The series' BPF selftest built alone: the whole of selftests/bpf is heavy.
+$(BPF_SELFTEST): kernel/bpf-selftest.sh $(KSRC)/.patched $(VMLINUX_H) | $(HDRS)/.installed
+	$(call msg,BUILD,$@)
+	$(Q)kernel/bpf-selftest.sh $(KSRC) $(@D) $(VMLINUX_H) $(HDRS)
+
+$(ARM64_KOBJ)/.built: kernel/config/arm64/virt.config kernel/check-arm64.sh $(KSRC)/.patched
 	$(call msg,KBUILD,$(ARM64_KOBJ)/vmlinux)
-	$(Q)+kernel/check-arm64.sh $(KSRC) $(ARM64_KOBJ) kernel/config/arm64/check.config
+	$(Q)+kernel/check-arm64.sh $(KSRC) $(ARM64_KOBJ) kernel/config/arm64/virt.config
 	@touch $@
 
 # A separate object dir: headers_install needs no .config and must not race
@@ -296,6 +308,67 @@ fresh-check:
 
 clean:
 	rm -rf $(BUILD)
+
+# --- arm64 --------------------------------------------------------------------
+# `make test-arm64` (not part of `make test`): the arm64 kernel of `make check`
+# booted under qemu-system-aarch64 (TCG) with static arm64 builds of the
+# clone2 ABI test and of the kernel's clone2, pid_max and clone3 selftests
+# (clang cross-compiles, Debian's libc6-dev-arm64-cross links), on an arm64
+# busybox from Debian (scripts/apt-download).
+ARM64		:= $(BUILD)/arm64
+ARM64_IMAGE	:= $(ARM64_KOBJ)/arch/arm64/boot/Image
+ARM64_HDRS	:= $(ARM64)/usr/include
+ARM64_CC	:= clang --target=aarch64-linux-gnu -fuse-ld=lld -static
+ARM64_CPPFLAGS	:= -isystem $(ARM64_HDRS) -Iinclude -Itests -Itests/vm
+ARM64_TESTS	:= $(ARM64)/tests/clone2_test $(ARM64)/tests/kselftest_test
+ARM64_KSELFTESTS := $(addprefix $(ARM64)/kselftests/,$(notdir $(KSELFTESTS)))
+ARM64_BUSYBOX	:= $(ARM64)/busybox
+ARM64_INITRAMFS	:= $(ARM64)/initramfs.cpio.gz
+
+.PHONY: deps-arm64 kernel-arm64 initramfs-arm64 test-arm64
+deps-arm64:
+	$(Q)scripts/deps.sh libc6-dev-arm64-cross libgcc-12-dev-arm64-cross qemu-system-arm
+
+kernel-arm64: $(ARM64_KOBJ)/.built
+
+$(ARM64_HDRS)/.installed: $(KSRC)/.patched
+	$(call msg,HEADERS,$(ARM64_HDRS))
+	$(Q)+$(MAKE) -s -C $(KSRC) ARCH=arm64 LLVM=1 O=$(abspath $(ARM64)/headers-obj) \
+		INSTALL_HDR_PATH=$(abspath $(ARM64)/usr) headers_install
+	@touch $@
+
+$(ARM64)/tests/%: tests/vm/%.c $(VM_TEST_COMMON) | $(ARM64_HDRS)/.installed deps-arm64
+	$(call msg,CC-A64,$@)
+	@mkdir -p $(@D)
+	$(Q)$(ARM64_CC) $(ARM64_CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^)
+
+$(ARM64)/kselftests/%: $(KSRC)/.patched | $(ARM64_HDRS)/.installed deps-arm64
+	$(call msg,CC-A64,$@)
+	@mkdir -p $(@D)
+	$(Q)$(ARM64_CC) -g -std=gnu99 -isystem $(ARM64_HDRS) -I$(KSELFTEST_DIR) -o $@ \
+		$(wildcard $(KSELFTEST_DIR)/*/$*.c)
+
+$(ARM64_BUSYBOX): scripts/apt-download | deps-arm64
+	$(call msg,FETCH,$@)
+	@mkdir -p $(@D)/busybox-deb
+	$(Q)dpkg-deb -x "$$(scripts/apt-download trixie arm64 busybox-static)" $(@D)/busybox-deb
+	$(Q)cp $(@D)/busybox-deb/usr/bin/busybox $@.tmp && rm -rf $(@D)/busybox-deb && mv $@.tmp $@
+
+$(ARM64_INITRAMFS): $(ARM64_TESTS) $(ARM64_KSELFTESTS) $(ARM64_BUSYBOX) tests/vm/init \
+		tests/vm/mkinitramfs tests/vm/run-tests
+	$(call msg,CPIO,$@)
+	$(Q)BUSYBOX=$(ARM64_BUSYBOX) tests/vm/mkinitramfs $@ $(ARM64)/initramfs-root \
+		tests/vm/run-tests:/tests/run-tests \
+		$(foreach t,$(ARM64_TESTS),$(t):/tests/$(notdir $(t))) \
+		$(foreach k,$(ARM64_KSELFTESTS),$(k):/kselftests/$(notdir $(k)))
+
+initramfs-arm64: $(ARM64_INITRAMFS)
+
+# The clone2 ABI test and the selftests in one arm64 VM of 1 GiB.
+test-arm64: deps-arm64 kernel-arm64 initramfs-arm64
+	$(Q)tests/run-all --vm env VM_ARCH=arm64 KERNEL=$(abspath $(ARM64_IMAGE)) \
+		INITRAMFS=$(abspath $(ARM64_INITRAMFS)) tests/vm/run --timeout 3600 -- /tests/run-tests
+# --- end arm64 ----------------------------------------------------------------
 
 # --- install ------------------------------------------------------------------
 # `make install` copies what `make loader` built (building it first if it is

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Cross-build the patched tree for arm64 (kernel/config/arm64/check.config on
-# tinyconfig) and check that clone2 is in both of its system call tables and
-# that no file the series touches warns.
+# Cross-build the patched tree for arm64 (kernel/config/arm64/virt.config on
+# tinyconfig, the Image that `make test-arm64` boots) and check that clone2
+# is in both of its system call tables and that no file the series touches
+# warns.
 #
 #   kernel/check-arm64.sh SRC OBJ FRAGMENT
 set -euo pipefail
@@ -10,14 +11,11 @@ src=$(realpath "$1") obj=$(realpath -m "$2") frag=$(realpath "$3")
 # gcc-multilib (the -m32 tests), and clang is a cross compiler already.
 kmake=(make -s -C "$src" O="$obj" ARCH=arm64 LLVM=1 CC="ccache clang" -j"$(nproc)")
 
-mkdir -p "$obj"
-"${kmake[@]}" tinyconfig >/dev/null
-KCONFIG_CONFIG="$obj/.config" "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" \
-	"$obj/.config" "$frag" >/dev/null
-"${kmake[@]}" olddefconfig >/dev/null
+# make-config.sh's make takes ARCH and LLVM from the environment
+ARCH=arm64 LLVM=1 "$(dirname "$0")/make-config.sh" "$src" "$obj" "$frag"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-"${kmake[@]}" vmlinux >"$log" 2>&1 || { cat "$log"; exit 1; }
+"${kmake[@]}" Image >"$log" 2>&1 || { cat "$log"; exit 1; }
 
 touched=$(git -C "$src" diff --name-only base HEAD | grep -v '^\(Documentation\|tools\)/' || true)
 warnings=$(grep -F -e "$touched" "$log" | grep -i 'warning' || true)

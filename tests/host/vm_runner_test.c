@@ -66,6 +66,18 @@ TEST(runner_rejects_bad_usage_with_status_2)
 	ASSERT_TRUE(strstr(out, "usage:") != NULL);
 	ASSERT_EQ(harness_sh(out, sizeof(out), "tests/vm/run true 2>&1"), 2);
 	ASSERT_EQ(harness_sh(out, sizeof(out), "tests/vm/run -- 2>&1"), 2);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "VM_ARCH=riscv64 tests/vm/run -- true 2>&1"), 2);
+	ASSERT_TRUE(strstr(out, "VM_ARCH must be x86_64 or arm64") != NULL);
+}
+
+/* An arm64 guest is emulated: KVM cannot be forced, --accel says TCG. */
+TEST(runner_runs_arm64_guests_under_tcg_only)
+{
+	ASSERT_EQ(harness_sh(out, sizeof(out), "VM_ARCH=arm64 tests/vm/run --accel"), 0);
+	ASSERT_STREQ(out, "tcg\n");
+	ASSERT_EQ(harness_sh(out, sizeof(out),
+			     "VM_ARCH=arm64 VM_ACCEL=kvm tests/vm/run -- true 2>&1"), 125);
+	ASSERT_TRUE(strstr(out, "arm64 guest runs under TCG") != NULL);
 }
 
 TEST_TIMEOUT(pidpolicy_load_without_bpf_lsm_names_the_fix, 300)

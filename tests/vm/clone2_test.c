@@ -325,7 +325,7 @@ static void *map_pages(size_t n)
 /* Children on their own stack: the raw system call in assembly              */
 /* ------------------------------------------------------------------------ */
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
 #define HAVE_CLONE2_RUN 1
 
 /*
@@ -363,6 +363,28 @@ asm(".text\n"
     "	mov $60, %eax\n"		/* exit */
     "	syscall\n"
     "	hlt\n"
+    ".size clone2_raw_start, .-clone2_raw_start\n");
+#elif defined(__aarch64__)
+asm(".text\n"
+    ".globl clone2_raw_start\n"
+    ".hidden clone2_raw_start\n"
+    ".type clone2_raw_start, %function\n"
+    "clone2_raw_start:\n"
+    "	stp x19, x20, [sp, #-16]!\n"
+    "	mov x19, x3\n"			/* fn */
+    "	mov x20, x4\n"			/* arg */
+    "	mov x8, #" CLONE2_NR_STRING "\n"	/* args, size, pids: x0, x1, x2 */
+    "	svc #0\n"
+    "	cbz x0, 1f\n"
+    "	ldp x19, x20, [sp], #16\n"
+    "	ret\n"
+    "1:	mov x29, xzr\n"
+    "	mov x30, xzr\n"
+    "	mov x0, x20\n"
+    "	blr x19\n"
+    "	mov x8, #93\n"			/* exit */
+    "	svc #0\n"
+    "	brk #0\n"
     ".size clone2_raw_start, .-clone2_raw_start\n");
 #else
 asm(".text\n"
@@ -419,6 +441,12 @@ static inline long raw_syscall0(long nr)
 
 #if defined(__x86_64__)
 	asm volatile("syscall" : "=a"(ret) : "a"(nr) : "rcx", "r11", "memory");
+#elif defined(__aarch64__)
+	register long x8 asm("x8") = nr;
+	register long x0 asm("x0");
+
+	asm volatile("svc #0" : "=r"(x0) : "r"(x8) : "memory");
+	ret = x0;
 #else
 	asm volatile("int $0x80" : "=a"(ret) : "a"(nr) : "memory");
 #endif
@@ -432,6 +460,9 @@ static inline uintptr_t tls_self(void)
 
 #if defined(__x86_64__)
 	asm volatile("mov %%fs:0, %0" : "=r"(v));
+#elif defined(__aarch64__)
+	/* the thread pointer itself: the block's address, as on x86 */
+	asm volatile("mrs %0, tpidr_el0" : "=r"(v));
 #else
 	asm volatile("mov %%gs:0, %0" : "=r"(v));
 #endif
@@ -440,7 +471,8 @@ static inline uintptr_t tls_self(void)
 
 /*
  * The tls value for CLONE_SETTLS that makes `block` the child's TLS block:
- * the fs base on x86_64, a user_desc for the current %gs entry on i386.
+ * the fs base on x86_64, tpidr_el0 on arm64, a user_desc for the current
+ * %gs entry on i386.
  */
 struct tls_arg {
 #if defined(__i386__)
@@ -451,7 +483,7 @@ struct tls_arg {
 
 static uint64_t make_tls(void *block, struct tls_arg *t)
 {
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__aarch64__)
 	(void)t;
 	return U64(block);
 #else
@@ -500,7 +532,7 @@ static int noop_fn(void *arg)
 	(void)arg;
 	return 0;
 }
-#endif /* x86 */
+#endif /* HAVE_CLONE2_RUN */
 
 /*
  * A call expected to fail whose flags would share the caller's memory or
