@@ -76,9 +76,10 @@ struct {
 } ns_policy SEC(".maps");
 
 /*
- * Namespaces with entries in rules, rule_pids or ns_policy, written by
- * pidpolicy before the entries: retire_ns searches those maps only for
- * them. 65,536 namespaces.
+ * Numbers with entries in rules, rule_pids or ns_policy, with the id of the
+ * namespace they were written for, written by pidpolicy before the entries:
+ * a decision reads a namespace's own entries only where the id is its own,
+ * and retire_ns searches those maps only for them. 65,536 namespaces.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -100,6 +101,18 @@ struct {
 	__type(value, struct pidpolicy_decisions);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } decisions SEC(".maps");
+
+/*
+ * Decisions of every namespace, and of those that died, moved here by
+ * retire_ns: with `decisions`, what the LRU forgot is the difference.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PIDPOLICY_TOTAL_SLOTS);
+	__type(key, __u32);
+	__type(value, struct pidpolicy_decisions);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} decision_totals SEC(".maps");
 
 /*
  * Live processes holding a chosen pid, per namespace with a limit in force,
@@ -267,6 +280,11 @@ static __always_inline void count_decision(struct pidpolicy_decisions *d, __u32 
 		d->allowed++;
 }
 
+static __always_inline struct pidpolicy_decisions *total(__u32 slot)
+{
+	return bpf_map_lookup_elem(&decision_totals, &slot);
+}
+
 /*
  * Add delta to the live count of a namespace; the count after it, or -1 if
  * the namespace has no counter and none could be made.
@@ -314,9 +332,15 @@ static __always_inline __s64 charge(struct task_struct *task, __u32 ns_inum, __u
 	c = bpf_task_storage_get(&charging, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!c)
 		return -1;
-	/* charges of a call whose alloc_pid_exit was skipped (recursion miss) */
-	if (c->nr && level >= c->last_level)
-		uncharge(c);
+	/*
+	 * Charges of a call whose alloc_pid_exit was skipped (recursion miss):
+	 * whether its pid lives is unknown, so they are never given back, and
+	 * limits err toward denying.
+	 */
+	if (c->nr && level >= c->last_level) {
+		config_add(PIDPOLICY_CONFIG_CHARGES_KEPT, c->nr);
+		c->nr = 0;
+	}
 	nr = c->nr;
 	if (nr >= PIDPOLICY_MAX_LEVELS)
 		return -1;
@@ -359,6 +383,7 @@ static __always_inline int within_rate(__u32 ns_inum, __u64 now)
 static __always_inline void report(const struct pidpolicy_query *q,
 				   const struct pidpolicy_decision *d,
 				   struct pidpolicy_decisions *counters,
+				   struct pidpolicy_decisions *totals,
 				   struct task_struct *task, struct pid_namespace *ns,
 				   __u32 source)
 {
@@ -376,6 +401,8 @@ static __always_inline void report(const struct pidpolicy_query *q,
 		if (!within_rate(q->ns_inum, now)) {
 			if (counters)
 				counters->suppressed++;
+			if (totals)
+				totals->suppressed++;
 			config_add(PIDPOLICY_CONFIG_EVENTS_SUPPRESSED, 1);
 			return;
 		}
@@ -404,7 +431,9 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 *gen = config_slot(PIDPOLICY_CONFIG_GEN);
-	struct pidpolicy_decisions *counters;
+	struct pidpolicy_ns_key ns_key = { .ns_inum = BPF_CORE_READ(ns, ns.inum) };
+	const struct pidpolicy_ns_index *own = bpf_map_lookup_elem(&ns_index, &ns_key);
+	struct pidpolicy_decisions *counters, *all;
 	struct pidpolicy_decision d;
 	/*
 	 * One 8-byte load of the generation. The kernel copies a value that
@@ -414,8 +443,13 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 	 */
 	struct pidpolicy_query q = {
 		.gen = gen ? (__u32)*(volatile __u64 *)gen : 0,
-		.ns_inum = BPF_CORE_READ(ns, ns.inum),
+		.ns_inum = ns_key.ns_inum,
 		.pid = nr,
+		/*
+		 * Entries under the number are this namespace's only if written
+		 * for its id: a dead namespace's that retire_ns missed are not.
+		 */
+		.own_entries = own && own->ns_id == BPF_CORE_READ(ns, id),
 		.uid = BPF_CORE_READ(task, cred, euid.val),
 		.cgroup_id = bpf_get_current_cgroup_id(),
 	};
@@ -447,7 +481,10 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 	counters = ns_counters(q.ns_inum);
 	if (counters)
 		count_decision(counters, d.verdict);
-	report(&q, &d, counters, task, ns, source);
+	all = total(PIDPOLICY_TOTAL_ALL);
+	if (all)
+		count_decision(all, d.verdict);
+	report(&q, &d, counters, all, task, ns, source);
 	return d.verdict == PIDPOLICY_DENY ? -PIDPOLICY_DENY_ERRNO : 0;
 }
 
@@ -533,11 +570,32 @@ static long retire_ns_policy(struct bpf_map *map,
  * back (ida_free()); destroy_pid_namespace() is inlined, and
  * delayed_free_pidns() runs a grace period after the number is reused.
  */
+/* bpf_loop() callback: add CPU cpu's counters of *key to the retired total. */
+static long retire_cpu(__u32 cpu, struct pidpolicy_ns_key *key)
+{
+	__u32 slot = PIDPOLICY_TOTAL_RETIRED;
+	struct pidpolicy_decisions *d, *t;
+
+	d = bpf_map_lookup_percpu_elem(&decisions, key, cpu);
+	t = bpf_map_lookup_percpu_elem(&decision_totals, &slot, cpu);
+	if (!d || !t)
+		return 1;	/* past the last possible CPU */
+	/* another CPU's value: retire_ns may run there too */
+	__sync_fetch_and_add(&t->allowed, d->allowed);
+	__sync_fetch_and_add(&t->denied, d->denied);
+	__sync_fetch_and_add(&t->audited, d->audited);
+	__sync_fetch_and_add(&t->suppressed, d->suppressed);
+	return 0;
+}
+
 SEC("fentry/proc_free_inum")
 int BPF_PROG(retire_ns, unsigned int inum)
 {
 	struct pidpolicy_ns_key key = { .ns_inum = inum };
 
+	/* its decisions stay counted: in the retired total */
+	if (bpf_map_lookup_elem(&decisions, &key))
+		bpf_loop(PIDPOLICY_MAX_CPUS, retire_cpu, &key, 0);
 	bpf_map_delete_elem(&decisions, &key);
 	bpf_map_delete_elem(&chosen_live, &key);
 	bpf_map_delete_elem(&event_budget, &key);

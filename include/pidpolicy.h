@@ -63,7 +63,8 @@ enum pidpolicy_config_slot {
 	PIDPOLICY_CONFIG_EVENTS_LOST = 2,	/* events the ring buffers dropped */
 	PIDPOLICY_CONFIG_EVENTS_SUPPRESSED = 3,	/* events over a namespace's rate */
 	PIDPOLICY_CONFIG_CHARGES_KEPT = 4,	/* charges `charged` had no room
-						 * for: never given back */
+						 * for, or whose alloc_pid_exit was
+						 * skipped: never given back */
 	PIDPOLICY_CONFIG_SLOTS,
 };
 
@@ -150,9 +151,16 @@ struct pidpolicy_charges {
 	__u32 ns_inum[PIDPOLICY_MAX_LEVELS];
 };
 
-/* Value of map `ns_index`: the key's namespace has entries in the policy maps. */
+/*
+ * Value of map `ns_index`: the key's number has entries in the policy maps,
+ * written for the pid namespace of this id (nsfs NS_GET_ID; unlike an inode
+ * number, never given to another namespace). A decision reads a
+ * namespace's own entries only where the id is its own: entries a dead
+ * namespace left (retire_ns, a tracing program, can be skipped) govern
+ * nothing, and `pidpolicy` deletes them before it writes for the number.
+ */
 struct pidpolicy_ns_index {
-	__u32 reserved;			/* 0 */
+	__u64 ns_id;
 };
 
 /*
@@ -180,6 +188,19 @@ struct pidpolicy_event {
 	__u32 pid;			/* chosen pid, as seen in ns_inum */
 	__u32 source;			/* enum pid_choice_source */
 	char comm[16];
+};
+
+/*
+ * Slots of map `decision_totals` (per CPU, struct pidpolicy_decisions):
+ * counters that never go down, whatever `decisions` prunes or forgets.
+ */
+/* CPUs retire_ns looks at: the kernel's NR_CPUS at most (Debian: 8192) */
+#define PIDPOLICY_MAX_CPUS	8192
+
+enum pidpolicy_total_slot {
+	PIDPOLICY_TOTAL_ALL = 0,	/* every decision */
+	PIDPOLICY_TOTAL_RETIRED = 1,	/* those of namespaces that died */
+	PIDPOLICY_TOTAL_SLOTS,
 };
 
 /* Per-CPU value of map `decisions`, keyed by struct pidpolicy_ns_key. */

@@ -15,8 +15,9 @@
  * (up to PIDPOLICY_CGROUP_TREE_LEVELS) for cgroup-tree rules and a chunk
  * lookup for each such rule found, and, if none was, 6 rule lookups for the
  * reason: at most 2 + 6 + 16 + 16 = 40, however many rules and ranges there
- * are. Rules are found by exact key, and a rule's pids are bitmaps found by
- * (rule, chunk).
+ * are; about half as many for a namespace without entries of its own, whose
+ * keys are not looked up. Rules are found by exact key, and a rule's pids
+ * are bitmaps found by (rule, chunk).
  */
 #ifndef PIDPOLICY_DECIDE_H
 #define PIDPOLICY_DECIDE_H
@@ -27,7 +28,8 @@ struct pidpolicy_query {
 	__u32 gen;			/* policy generation to decide by */
 	__u32 ns_inum;			/* target pid namespace */
 	__u32 pid;			/* chosen pid, as seen in that namespace */
-	__u32 reserved;
+	__u32 own_entries;		/* the namespace has entries of its own:
+					 * its ns_index entry names its id */
 	__u64 uid;			/* caller's effective uid */
 	__u64 cgroup_id;		/* caller's cgroup v2 id */
 	/* ids of the caller's cgroup and its ancestors, any order, 0 unused */
@@ -58,7 +60,15 @@ static __always_inline int pidpolicy_rule_holds(void *ctx,
 	return chunk && (chunk->allowed[bit / 64] >> (bit % 64)) & 1;
 }
 
-/* The six keys a caller may match, most specific first. */
+/*
+ * The six keys a caller may match, most specific first; the first three,
+ * the namespace's own, exist only where it has entries of its own.
+ */
+static __always_inline int pidpolicy_first_candidate(const struct pidpolicy_query *q)
+{
+	return q->own_entries ? 0 : 3;
+}
+
 static __always_inline void pidpolicy_candidate(const struct pidpolicy_query *q,
 						int i, struct pidpolicy_rule_key *key)
 {
@@ -79,7 +89,8 @@ static __always_inline void pidpolicy_ns_settings(void *ctx,
 						  struct pidpolicy_decision *d)
 {
 	struct pidpolicy_ns_policy_key key = { .gen = q->gen, .ns_inum = q->ns_inum };
-	const struct pidpolicy_ns_policy *p = pidpolicy_lookup_ns(ctx, &key);
+	const struct pidpolicy_ns_policy *p =
+		q->own_entries ? pidpolicy_lookup_ns(ctx, &key) : NULL;
 
 	/* copy before the next lookup: userspace lookups share one buffer */
 	d->mode = p ? p->mode : PIDPOLICY_MODE_UNSET;
@@ -105,7 +116,8 @@ static __always_inline int pidpolicy_tree_holds(void *ctx,
 {
 	int i;
 
-	for (i = 0; i < 2 * PIDPOLICY_CGROUP_TREE_LEVELS; i++) {
+	for (i = q->own_entries ? 0 : PIDPOLICY_CGROUP_TREE_LEVELS;
+	     i < 2 * PIDPOLICY_CGROUP_TREE_LEVELS; i++) {
 		key->gen = q->gen;
 		key->ns_inum = i < PIDPOLICY_CGROUP_TREE_LEVELS ? q->ns_inum :
 			       PIDPOLICY_NS_ANY;
@@ -142,7 +154,7 @@ static __always_inline void pidpolicy_decide(void *ctx,
 		return;
 	}
 
-	for (i = 0; i < 6; i++) {
+	for (i = pidpolicy_first_candidate(q); i < 6; i++) {
 		pidpolicy_candidate(q, i, &key);
 		if (pidpolicy_rule_holds(ctx, &key, q->pid))
 			break;
@@ -153,7 +165,7 @@ static __always_inline void pidpolicy_decide(void *ctx,
 		d->rule = key;
 		return;
 	}
-	for (i = 0; i < 6 && !any_rule; i++) {
+	for (i = pidpolicy_first_candidate(q); i < 6 && !any_rule; i++) {
 		pidpolicy_candidate(q, i, &key);
 		any_rule = pidpolicy_lookup_rule(ctx, &key) != 0;
 	}

@@ -16,6 +16,7 @@
 #include "names.h"
 #include "output.h"
 #include "pins.h"
+#include "policyfile.h"
 
 struct lookup_ctx {
 	const struct pins *pins;
@@ -127,8 +128,10 @@ int cmd_explain(const struct env *env, const struct pins *pins)
 		.uid = env->who.uid,
 		.cgroup_id = env->who.cgroup_id,
 	};
+	struct policy_ns ns_arg = { env->rule.ns_inum, env->ns_fd, 0 };
 	struct pidpolicy_decision d = {};
 	struct json_object *o;
+	bool own;
 	char why[200], ns[32], caller[64], limit[32], v[16], r[16];
 	const char *verdict, *reason;
 	__u32 ns_mode;
@@ -136,11 +139,15 @@ int cmd_explain(const struct env *env, const struct pins *pins)
 	int err;
 
 	memcpy(q.cgroup_tree, env->who.cgroup_tree, sizeof(q.cgroup_tree));
+	err = ns_own_entries(pins, &ns_arg, &own);
+	q.own_entries = own;
 	pidpolicy_decide(&ctx, &q, &d);
-	err = read_mode(pins, q.ns_inum, &ns_mode) ?:
+	err = err ?: read_mode(pins, q.ns_inum, &ns_mode) ?:
 	      read_chosen_live(pins, q.ns_inum, &live);
 	if (err && !ctx.err)
 		ctx.err = err;
+	if (!own)	/* a dead namespace's entries: the kernel reads none */
+		ns_mode = PIDPOLICY_MODE_UNSET;
 	/* as the BPF program counts it: this process included */
 	pidpolicy_over_quota(&d, live + 1);
 	if (ctx.err) {

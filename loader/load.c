@@ -258,6 +258,7 @@ static int fill_maps(struct pidpolicy_bpf *skel, int dir, const struct policy *p
 		.chosen_live = bpf_map__fd(skel->maps.chosen_live),
 		.rcu_barrier = bpf_map__fd(skel->maps.rcu_barrier),
 		.ns_index = bpf_map__fd(skel->maps.ns_index),
+		.decision_totals = bpf_map__fd(skel->maps.decision_totals),
 		.dir = dir,
 		.readers = -1,		/* no reader before the hook's pin */
 	};

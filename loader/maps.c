@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,11 +432,68 @@ static void report_dead(const struct policy_ns *given, size_t nr_given,
 		where, dead, name ? ", or remove the statement" : "");
 }
 
+/* Delete the keys of fd whose __u32 at inum_off is inum. */
+static int delete_ns_keys(int fd, size_t key_size, size_t inum_off, __u32 inum)
+{
+	size_t n, i, j;
+	char *keys;
+	__u32 k;
+	int err = map_keys(fd, key_size, (void **)&keys, &n);
+
+	for (i = 0, j = 0; !err && i < n; i++) {
+		memcpy(&k, keys + i * key_size + inum_off, sizeof(k));
+		if (k == inum)
+			memmove(keys + j++ * key_size, keys + i * key_size, key_size);
+	}
+	if (!err)
+		err = map_delete_keys(fd, keys, key_size, j);
+	free(keys);
+	return err;
+}
+
+/*
+ * Entries under inum written for a namespace of another id: a dead one's,
+ * which retire_ns missed. No decision reads them; delete them before the
+ * namespace that has the number now gets entries of its own.
+ */
+static int delete_stale_entries(const struct pins *pins, __u32 inum)
+{
+	return delete_ns_keys(pins->rules, sizeof(struct pidpolicy_rule_key),
+			      offsetof(struct pidpolicy_rule_key, ns_inum), inum) ?:
+	       delete_ns_keys(pins->rule_pids, sizeof(struct pidpolicy_chunk_key),
+			      offsetof(struct pidpolicy_chunk_key, rule.ns_inum), inum) ?:
+	       delete_ns_keys(pins->ns_policy, sizeof(struct pidpolicy_ns_policy_key),
+			      offsetof(struct pidpolicy_ns_policy_key, ns_inum), inum);
+}
+
+int ns_own_entries(const struct pins *pins, const struct policy_ns *ns, bool *own)
+{
+	struct pidpolicy_ns_key key = { .ns_inum = ns->ns_inum };
+	struct pidpolicy_ns_index idx;
+	struct ns_holds h;
+	__u32 dead;
+	int err;
+
+	*own = true;	/* the defaults' keys are everyone's */
+	if (ns->ns_inum == PIDPOLICY_NS_ANY)
+		return 0;
+	*own = false;
+	if (bpf_map_lookup_elem(pins->ns_index, &key, &idx))
+		return errno == ENOENT ? 0 : -errno;
+	err = ns_hold(&h, &ns->ns_inum, 1, ns, 1, &dead);
+	if (err == -ENOENT)	/* no live namespace: the next one's id differs */
+		return 0;
+	if (!err)
+		*own = h.ids[0] == idx.ns_id;
+	ns_release(&h);
+	return err;
+}
+
 int prepare_ns_entries(const struct pins *pins, const __u32 *inums, size_t n,
 		       const struct policy_ns *given, size_t nr_given,
 		       const char *name, struct ns_holds *h)
 {
-	struct pidpolicy_ns_index none = {};
+	struct pidpolicy_ns_index idx;
 	struct pidpolicy_ns_key key;
 	__u32 dead = 0;
 	size_t i;
@@ -445,10 +503,12 @@ int prepare_ns_entries(const struct pins *pins, const __u32 *inums, size_t n,
 		report_dead(given, nr_given, name, dead);
 		return EXIT_RUNTIME;
 	}
-	for (i = 0; !err && i < n; i++) {
-		key.ns_inum = inums[i];
-		if (key.ns_inum != PIDPOLICY_NS_ANY &&
-		    bpf_map_update_elem(pins->ns_index, &key, &none, BPF_ANY))
+	for (i = 0; !err && i < h->n; i++) {
+		key.ns_inum = h->inums[i];
+		if (!bpf_map_lookup_elem(pins->ns_index, &key, &idx) && idx.ns_id != h->ids[i])
+			err = delete_stale_entries(pins, key.ns_inum);
+		idx.ns_id = h->ids[i];
+		if (!err && bpf_map_update_elem(pins->ns_index, &key, &idx, BPF_ANY))
 			err = -errno;
 	}
 	if (!err)

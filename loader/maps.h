@@ -71,6 +71,13 @@ int read_ns_entries(const struct pins *pins, struct policy *p);
 int read_policy(const struct pins *pins, struct policy *p);
 
 /*
+ * Does the namespace *ns names have entries of its own, as a decision sees
+ * it: ns_index holds its number with its id (PIDPOLICY_NS_ANY: always)?
+ * ns->fd, if open, is its file. 0 or -errno.
+ */
+int ns_own_entries(const struct pins *pins, const struct policy_ns *ns, bool *own);
+
+/*
  * Before writing entries for the namespaces inums[0..n): hold them, so none
  * dies meanwhile, and index them, so retire_ns removes the entries when they
  * die. given[0..nr_given): the namespaces as parsed, with their files (see

@@ -6,7 +6,10 @@
  * it writes entries for (an open nsfs file keeps one alive), so that retire_ns
  * cannot run between the check and the write and leave entries behind for
  * the next namespace given the number; and it writes none for a number no
- * live pid namespace has, which the next namespace made would inherit.
+ * live pid namespace has, which the next namespace made would inherit. Each
+ * held namespace's id (NS_GET_ID), which no other namespace ever has, goes
+ * into ns_index with its entries: should retire_ns miss a namespace's death
+ * (a tracing program can be skipped), no decision reads what it left.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -15,8 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/nsfs.h>
 #include "pidpolicy.h"
 #include "nshold.h"
 #include "parse.h"
@@ -134,17 +139,19 @@ int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n,
 	__u32 *v;
 	int err;
 
-	h->fds = NULL;
-	h->n = 0;
+	*h = (struct ns_holds){};
 	v = wanted(inums, &n);
 	if (!v)
 		return -ENOMEM;
+	h->inums = v;
+	h->n = n;
 	h->fds = malloc((n ? n : 1) * sizeof(*h->fds));
-	if (!h->fds) {
-		free(v);
+	h->ids = malloc((n ? n : 1) * sizeof(*h->ids));
+	if (!h->fds || !h->ids) {
+		h->n = 0;	/* no fd to close yet */
+		ns_release(h);
 		return -ENOMEM;
 	}
-	h->n = n;
 	for (i = 0; i < n; i++)
 		h->fds[i] = -1;
 	err = hold_given(v, h->fds, n, given, nr_given, dead);
@@ -155,7 +162,9 @@ int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n,
 		*dead = v[i];
 		err = -ENOENT;
 	}
-	free(v);
+	for (i = 0; !err && i < n; i++)
+		if (ioctl(h->fds[i], NS_GET_ID, &h->ids[i]))
+			err = -errno;
 	if (err)
 		ns_release(h);
 	return err;
@@ -165,10 +174,11 @@ void ns_release(struct ns_holds *h)
 {
 	size_t i;
 
-	for (i = 0; i < h->n; i++)
+	for (i = 0; h->fds && i < h->n; i++)
 		if (h->fds[i] >= 0)
 			close(h->fds[i]);
 	free(h->fds);
-	h->fds = NULL;
-	h->n = 0;
+	free(h->ids);
+	free(h->inums);
+	*h = (struct ns_holds){};
 }

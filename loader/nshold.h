@@ -11,7 +11,9 @@
 #include "policyfile.h"
 
 struct ns_holds {
-	int *fds;
+	__u32 *inums;		/* sorted, without repeats and PIDPOLICY_NS_ANY */
+	__u64 *ids;		/* each one's id (NS_GET_ID), never reused */
+	int *fds;		/* each one held open */
 	size_t n;
 };
 
@@ -19,8 +21,8 @@ struct ns_holds {
  * Hold every pid namespace among inums[0..n) (PIDPOLICY_NS_ANY and repeats
  * skipped): through its file in given[0..nr_given), opened while parsing,
  * once that file is checked to be that namespace still; the others by
- * number, found in one walk of /proc (ns/pid and ns/pid_for_children).
- * Returns 0; -ENOENT, with *dead the first number no live pid namespace
+ * number, found in one walk of /proc (ns/pid and ns/pid_for_children);
+ * with each namespace's id. Returns 0; -ENOENT, with *dead the first number no live pid namespace
  * has (or whose given file is not its namespace), holding nothing; or
  * -errno.
  */

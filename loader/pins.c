@@ -48,6 +48,8 @@ static const struct pinned_map {
 	  sizeof(__u32), sizeof(__u32) },
 	{ "ns_index", offsetof(struct pins, ns_index), BPF_MAP_TYPE_HASH,
 	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_ns_index) },
+	{ "decision_totals", offsetof(struct pins, decision_totals),
+	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct pidpolicy_decisions) },
 };
 
 #define PIN_FD(pins, m) ((int *)((char *)(pins) + (m)->offset))

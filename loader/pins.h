@@ -19,12 +19,15 @@ struct pins {
 	int chosen_live;
 	int rcu_barrier;
 	int ns_index;
+	int decision_totals;
 	int dir;			/* PIDPOLICY_PIN_DIR, or -1 */
 	int readers;			/* PIDPOLICY_READERS_LOCK, or -1 */
 	__u32 gen;			/* the active policy generation */
 };
 
-#define PINS_INIT { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0 }
+#define PINS_INIT { .rules = -1, .rule_pids = -1, .ns_policy = -1, .decisions = -1, \
+		    .config = -1, .chosen_live = -1, .rcu_barrier = -1, .ns_index = -1, \
+		    .decision_totals = -1, .dir = -1, .readers = -1 }
 
 /*
  * Two locks. Writers (load, unload, edits, apply) take the pin directory's,

@@ -3,7 +3,8 @@
  * `pidpolicy status`: whether the policy is loaded and the BPF LSM active,
  * the default mode, what may make the counts wrong (recursion misses, lost
  * and suppressed events, charges kept), and the decision counters of each
- * namespace, as a table or as JSON.
+ * namespace, of the namespaces that died and of those the LRU forgot, and
+ * their total, which never goes down, as a table or as JSON.
  */
 #include <errno.h>
 #include <limits.h>
@@ -36,6 +37,24 @@ static int read_limit(const struct pins *pins, __u32 ns_inum, __u32 *max)
 
 	*max = own.max_chosen != PIDPOLICY_NO_LIMIT ? own.max_chosen : dflt.max_chosen;
 	return err;
+}
+
+static void add_counts(struct pidpolicy_decisions *to, const struct pidpolicy_decisions *d)
+{
+	to->allowed += d->allowed;
+	to->denied += d->denied;
+	to->audited += d->audited;
+	to->suppressed += d->suppressed;
+}
+
+/* to = a - b, each counter at least 0 (the maps are read at different times) */
+static void sub_counts(struct pidpolicy_decisions *to, const struct pidpolicy_decisions *a,
+		       const struct pidpolicy_decisions *b)
+{
+	to->allowed = a->allowed > b->allowed ? a->allowed - b->allowed : 0;
+	to->denied = a->denied > b->denied ? a->denied - b->denied : 0;
+	to->audited = a->audited > b->audited ? a->audited - b->audited : 0;
+	to->suppressed = a->suppressed > b->suppressed ? a->suppressed - b->suppressed : 0;
 }
 
 /* Decision counters per namespace, summed over the CPUs. */
@@ -71,12 +90,8 @@ static int read_decisions(const struct pins *pins, struct ns_counts **out,
 		      read_limit(pins, keys[i].ns_inum, &c[*n].max_chosen);
 		if (err)
 			break;
-		for (cpu = 0; cpu < ncpus; cpu++) {
-			c[*n].d.allowed += percpu[cpu].allowed;
-			c[*n].d.denied += percpu[cpu].denied;
-			c[*n].d.audited += percpu[cpu].audited;
-			c[*n].d.suppressed += percpu[cpu].suppressed;
-		}
+		for (cpu = 0; cpu < ncpus; cpu++)
+			add_counts(&c[*n].d, &percpu[cpu]);
 		(*n)++;
 	}
 	free(keys);
@@ -87,6 +102,47 @@ static int read_decisions(const struct pins *pins, struct ns_counts **out,
 	}
 	*out = c;
 	return 0;
+}
+
+/*
+ * The counters that never go down: every decision, and those of namespaces
+ * that died (map decision_totals).
+ */
+struct totals {
+	struct pidpolicy_decisions all, retired;
+	struct pidpolicy_decisions forgotten;	/* all - retired - the rows */
+};
+
+static int read_totals(const struct pins *pins, const struct ns_counts *c, size_t n,
+		       struct totals *t)
+{
+	int ncpus = libbpf_num_possible_cpus(), cpu, err = 0;
+	struct pidpolicy_decisions *percpu, rows = {}, known = {};
+	__u32 slot;
+	size_t i;
+
+	if (ncpus < 0)
+		return ncpus;
+	percpu = calloc((size_t)ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	memset(t, 0, sizeof(*t));
+	for (slot = 0; !err && slot < PIDPOLICY_TOTAL_SLOTS; slot++) {
+		if (bpf_map_lookup_elem(pins->decision_totals, &slot, percpu)) {
+			err = -errno;
+			break;
+		}
+		for (cpu = 0; cpu < ncpus; cpu++)
+			add_counts(slot == PIDPOLICY_TOTAL_ALL ? &t->all : &t->retired,
+				   &percpu[cpu]);
+	}
+	free(percpu);
+	for (i = 0; i < n; i++)
+		add_counts(&rows, &c[i].d);
+	add_counts(&known, &rows);
+	add_counts(&known, &t->retired);
+	sub_counts(&t->forgotten, &t->all, &known);
+	return err;
 }
 
 /* What may make the counts wrong, as status reports it. */
@@ -184,8 +240,7 @@ static struct json_object *json_counts(struct json_object *o,
 
 static void print_status_json(bool loaded, __u32 dflt,
 			      const struct ns_counts *c, size_t n,
-			      const struct pidpolicy_decisions *total,
-			      const struct health *h)
+			      const struct totals *t, const struct health *h)
 {
 	struct json_object *o = json_object_new_object(), *arr, *e;
 	size_t i;
@@ -209,7 +264,9 @@ static void print_status_json(bool loaded, __u32 dflt,
 			json_object_array_add(arr, e);
 		}
 		json_object_object_add(o, "namespaces", arr);
-		json_object_object_add(o, "total", json_counts(NULL, total));
+		json_object_object_add(o, "retired", json_counts(NULL, &t->retired));
+		json_object_object_add(o, "forgotten", json_counts(NULL, &t->forgotten));
+		json_object_object_add(o, "total", json_counts(NULL, &t->all));
 		json_object_object_add(o, "programs", json_health(h));
 		json_object_object_add(o, "events_lost", json_object_new_uint64(h->lost));
 		json_object_object_add(o, "events_suppressed",
@@ -220,10 +277,17 @@ static void print_status_json(bool loaded, __u32 dflt,
 	json_print(o);
 }
 
+/* A row of the table without CHOSEN-LIVE and LIMIT: a total. */
+static void print_total_row(const char *name, const struct pidpolicy_decisions *d)
+{
+	printf("%-12s %12llu %12llu %12llu %12s %10s %12llu\n", name,
+	       (unsigned long long)d->allowed, (unsigned long long)d->denied,
+	       (unsigned long long)d->audited, "", "", (unsigned long long)d->suppressed);
+}
+
 static void print_status_table(bool loaded, __u32 dflt,
 			       const struct ns_counts *c, size_t n,
-			       const struct pidpolicy_decisions *total,
-			       const struct health *h)
+			       const struct totals *t, const struct health *h)
 {
 	char ns[32], limit[16];
 	size_t i;
@@ -247,22 +311,20 @@ static void print_status_table(bool loaded, __u32 dflt,
 		       (unsigned long long)c[i].d.audited, (long long)c[i].live, limit,
 		       (unsigned long long)c[i].d.suppressed);
 	}
-	printf("%-12s %12llu %12llu %12llu %12s %10s %12llu\n", "total",
-	       (unsigned long long)total->allowed,
-	       (unsigned long long)total->denied,
-	       (unsigned long long)total->audited, "", "",
-	       (unsigned long long)total->suppressed);
+	print_total_row("retired", &t->retired);
+	print_total_row("forgotten", &t->forgotten);
+	print_total_row("total", &t->all);
 }
 
 int cmd_status(const struct env *env, const struct pins *unused)
 {
-	struct pidpolicy_decisions total = {};
 	struct pins pins = PINS_INIT;
+	struct totals totals = {};
 	struct health health = {};
 	struct ns_counts *c = NULL;
 	__u32 dflt = PIDPOLICY_MODE_UNSET;
 	bool loaded = is_loaded();
-	size_t n = 0, i;
+	size_t n = 0;
 	int err = 0;
 
 	(void)unused;
@@ -271,25 +333,20 @@ int cmd_status(const struct env *env, const struct pins *unused)
 		if (err)
 			goto cleanup;
 		err = read_mode(&pins, PIDPOLICY_NS_ANY, &dflt) ?:
-		      read_decisions(&pins, &c, &n) ?: read_health(&pins, &health);
+		      read_decisions(&pins, &c, &n) ?: read_totals(&pins, c, n, &totals) ?:
+		      read_health(&pins, &health);
 		if (err) {
 			err_msg("failed to read the policy maps: %s", strerror(-err));
 			err = EXIT_RUNTIME;
 			goto cleanup;
 		}
 	}
-	for (i = 0; i < n; i++) {
-		total.allowed += c[i].d.allowed;
-		total.denied += c[i].d.denied;
-		total.audited += c[i].d.audited;
-		total.suppressed += c[i].d.suppressed;
-	}
 	if (loaded)
 		warn_health(&health);
 	if (env->json)
-		print_status_json(loaded, dflt, c, n, &total, &health);
+		print_status_json(loaded, dflt, c, n, &totals, &health);
 	else
-		print_status_table(loaded, dflt, c, n, &total, &health);
+		print_status_table(loaded, dflt, c, n, &totals, &health);
 cleanup:
 	free(c);
 	close_pins(&pins);

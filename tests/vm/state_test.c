@@ -218,6 +218,199 @@ TEST_TIMEOUT(a_dead_namespaces_entries_do_not_govern_the_next_with_its_number, 1
 		drop_pidns(&next[i]);
 }
 
+/*
+ * The attacker's best case for a recycled number: retire_ns, a tracing
+ * program, is skipped when it would recurse on its CPU (preempted in its
+ * long walk on a preemptible kernel), so a dead namespace's entries stay.
+ * The one given its number next must not inherit them: entries carry the
+ * id of the namespace they were written for, which no other has.
+ */
+TEST_TIMEOUT(entries_retire_ns_missed_govern_no_namespace_given_the_number, 180)
+{
+	struct held_ns a, next[MAX_TRIES];
+	char out[4096], cmd[128];
+	int n = 0, i;
+
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	hold_pidns(&a, 0, 0);
+	POLICY_OK("mode --ns %u off", a.inum);
+	ASSERT_EQ(clone2_in(&a, 310), 0);
+
+	/* retire_ns detached: as if skipped when A dies */
+	ASSERT_EQ(unlink(PIDPOLICY_PIN_DIR "/retire_ns_link"), 0);
+	attacker_userns();
+	drop_pidns(&a);
+	do {
+		hold_pidns(&next[n], 1, 0);
+		if (next[n].inum == a.inum)
+			break;
+		usleep(50000);
+	} while (++n < MAX_TRIES);
+	ASSERT_LT(n, MAX_TRIES);
+	printf("# namespace %u died unretired; a user namespace's root got its number\n",
+	       a.inum);
+	/* A's mode off is still in the maps, but it is not the successor's */
+	ASSERT_GT(policy_entries_of_ns(a.inum), 0);
+	ASSERT_EQ(clone2_in(&next[n], 310), EPERM);
+	snprintf(cmd, sizeof(cmd), "pidpolicy explain --ns %u --uid 0 --pid 310", a.inum);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "%s", cmd), 0);
+	ASSERT_TRUE(strstr(out, "verdict:   deny") != NULL);
+	ASSERT_TRUE(strstr(out, "mode:      enforce (default)") != NULL);
+
+	/* an edit for the successor first deletes what A left */
+	POLICY_OK("allow --ns %u --uid 0 --pids 320", a.inum);
+	ASSERT_EQ(policy_entries_of_ns(a.inum), 2);	/* the rule and its chunk */
+	ASSERT_EQ(clone2_in(&next[n], 320), 0);
+	ASSERT_EQ(clone2_in(&next[n], 311), EPERM);
+	for (i = 0; i <= n; i++)
+		drop_pidns(&next[i]);
+	fresh_policy();	/* retire_ns attached again */
+}
+
+/*
+ * One process in ns's namespace chooses pids[0..n) in turn, each child
+ * living on; the errno of each call (0: created) in err[].
+ */
+static void clone2_many_in(const struct held_ns *ns, const pid_t *pids, int n, int *err)
+{
+	pid_t helper, child[8];
+	int fds[2], i, fd;
+	char path[64];
+
+	ASSERT_LE(n, 8);
+	ASSERT_EQ(pipe(fds), 0);
+	helper = fork();
+	ASSERT_GE(helper, 0);
+	if (helper == 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)ns->init);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWPID))
+			_exit(1);
+		for (i = 0; i < n; i++) {
+			child[i] = clone2_fork(&pids[i], 1, 0);
+			if (child[i] == 0) {
+				pause();
+				_exit(0);
+			}
+			err[i] = child[i] < 0 ? errno : 0;
+		}
+		if (write(fds[1], err, n * sizeof(*err)) != (ssize_t)(n * sizeof(*err)))
+			_exit(1);
+		for (i = 0; i < n; i++)
+			if (child[i] > 0)
+				kill(child[i], SIGKILL);
+		_exit(0);
+	}
+	close(fds[1]);
+	ASSERT_EQ(read(fds[0], err, n * sizeof(*err)), (ssize_t)(n * sizeof(*err)));
+	close(fds[0]);
+	ASSERT_EQ(wait_exit(helper), 0);
+}
+
+/*
+ * alloc_pid_exit, which hands a new pid's charges over until free_pid, is
+ * a tracing program the kernel may skip. A process whose creations all
+ * miss it must not get past a limit: what it was charged stays charged.
+ */
+TEST_TIMEOUT(a_skipped_charge_handover_lets_no_process_past_a_limit, 180)
+{
+	static const pid_t pids[4] = { 300, 301, 302, 303 };
+	struct held_ns a;
+	char out[4096];
+	int err[4];
+
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	hold_pidns(&a, 0, 0);
+	POLICY_OK("allow --ns %u --uid 0 --pids 300-399", a.inum);
+	POLICY_OK("limit --ns %u --max-chosen 3", a.inum);
+	/* alloc_pid_exit detached: as if skipped for every creation */
+	ASSERT_EQ(unlink(PIDPOLICY_PIN_DIR "/alloc_pid_exit_link"), 0);
+	clone2_many_in(&a, pids, 4, err);
+	ASSERT_EQ(err[0], 0);
+	ASSERT_EQ(err[1], 0);
+	ASSERT_EQ(err[2], 0);
+	/* three live: the fourth is over the limit */
+	ASSERT_EQ(err[3], EPERM);
+	ASSERT_EQ(decisions_for(a.inum).denied, 1ULL);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy status 2>/dev/null"), 0);
+	ASSERT_TRUE(strstr(out, "charges kept:   3") != NULL);
+	drop_pidns(&a);
+	fresh_policy();	/* alloc_pid_exit attached again */
+}
+
+/* The allowed, denied and audited counts of `pidpolicy status`'s row name. */
+static struct pidpolicy_decisions status_row(const char *name)
+{
+	struct pidpolicy_decisions d = {};
+	unsigned long long a, b, c;
+	char out[16384], *line;
+	size_t len = strlen(name);
+
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy status 2>/dev/null"), 0);
+	for (line = out; line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (strncmp(line, name, len) || line[len] != ' ')
+			continue;
+		ASSERT_EQ(sscanf(line + len, "%llu %llu %llu", &a, &b, &c), 3);
+		d.allowed = a;
+		d.denied = b;
+		d.audited = c;
+		return d;
+	}
+	harness_fail(__FILE__, __LINE__, 1, "status has no row %s:\n%s", name, out);
+	return d;
+}
+
+/*
+ * "Audit, then enforce" needs the evidence of every namespace: decisions of
+ * namespaces that died (short-lived restores, or an attacker's) and of
+ * those the LRU forgot stay counted, and the total never goes down.
+ */
+TEST_TIMEOUT(decisions_of_dead_and_forgotten_namespaces_stay_counted, 180)
+{
+	struct pidpolicy_decisions before, after, retired;
+	struct pidpolicy_ns_key key;
+	struct held_ns a, b;
+	char num[16];
+	int i, fd;
+
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("allow --ns any --uid 0 --pids 300-309");
+	hold_pidns(&a, 0, 0);
+	ASSERT_EQ(clone2_in(&a, 300), 0);
+	ASSERT_EQ(clone2_in(&a, 310), EPERM);
+	snprintf(num, sizeof(num), "%u", a.inum);
+	before = status_row("total");
+	ASSERT_EQ(status_row(num).allowed, 1ULL);
+	ASSERT_EQ(status_row("retired").allowed, 0ULL);
+
+	drop_pidns(&a);
+	/* its row goes once its number is freed (RCU) */
+	for (i = 0; i < MAX_TRIES && decisions_for(a.inum).allowed; i++)
+		usleep(100000);
+	ASSERT_LT(i, MAX_TRIES);
+	retired = status_row("retired");
+	ASSERT_EQ(retired.allowed, 1ULL);
+	ASSERT_EQ(retired.denied, 1ULL);
+	after = status_row("total");
+	ASSERT_EQ(after.allowed, before.allowed);
+	ASSERT_EQ(after.denied, before.denied);
+
+	/* a row the LRU forgets (deleted here) is counted as forgotten */
+	hold_pidns(&b, 0, 0);
+	ASSERT_EQ(clone2_in(&b, 301), 0);
+	fd = bpf_obj_get(PIN("decisions"));
+	ASSERT_GE(fd, 0);
+	key.ns_inum = b.inum;
+	ASSERT_EQ(bpf_map_delete_elem(fd, &key), 0);
+	close(fd);
+	ASSERT_EQ(status_row("forgotten").allowed, 1ULL);
+	ASSERT_EQ(status_row("total").allowed, before.allowed + 1);
+	drop_pidns(&b);
+}
+
 /* `pidpolicy dump`, for comparing the policy before and after. */
 static void dump_policy(char *out, size_t size)
 {
