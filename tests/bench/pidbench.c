@@ -55,7 +55,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
+#include <linux/audit.h>
 #include <linux/bpf.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -97,8 +100,6 @@ static struct {
 static pid_t P;			/* the pid chosen in our namespace */
 static __u32 self_ns;		/* our pid namespace's inode */
 static __u32 *other_ns;		/* the N-rule policy's other namespaces, [1..] */
-static int deep_req = -1, deep_resp = -1;	/* pipes to the deep process */
-static pid_t deep_pid;
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -236,9 +237,17 @@ static double series_med(const struct series *s)
 
 enum op_kind { OP_FORK, OP_CLONE3, OP_CLONE2, OP_DANCE };
 
+/* The process that runs an operation: main, or one of the workers */
+enum where {
+	HERE,
+	DEEP,		/* DEEP_LEVELS pid namespaces down */
+	FILTERED,	/* in our namespace, under a seccomp filter */
+	NR_WHERE
+};
+
 struct op {
 	int kind;		/* enum op_kind */
-	int deep;		/* run by the process DEEP_LEVELS namespaces down */
+	int where;		/* enum where */
 	unsigned int nr;	/* clone2: pids chosen, innermost levels */
 };
 
@@ -322,7 +331,7 @@ static int do_op(const struct op *op, const pid_t *pids, pid_t want)
 
 static struct batch run_batch(const struct op *op, int n)
 {
-	int level = op->deep ? DEEP_LEVELS : 0, i, r;
+	int level = op->where == DEEP ? DEEP_LEVELS : 0, i, r;
 	struct batch b = {};
 	pid_t pids[MAX_LEVELS], want = 0;
 	double t0;
@@ -347,13 +356,17 @@ static struct batch run_batch(const struct op *op, int n)
 	return b;
 }
 
-/* ---- the process 31 pid namespaces down ------------------------------------ */
+/* ---- the workers: 31 pid namespaces down, under a seccomp filter ---------- */
 
-struct deep_request {
+struct worker_request {
 	struct op op;
 	int n;
 };
 
+static struct worker {
+	pid_t pid;
+	int req, resp;		/* pipes to and from it */
+} workers[NR_WHERE];
 static int read_full(int fd, void *buf, size_t len)
 {
 	ssize_t r;
@@ -394,28 +407,69 @@ static int nspid_entries(void)
 }
 
 /*
- * Fork a chain of processes, each unsharing a new pid namespace for the
- * next, down to level DEEP_LEVELS, whose process (pid 1 there) runs the
- * batches main asks for: the cases "from a deeply nested process" are
- * interleaved with the others like local ones.
+ * A filter as container runtimes install them: the architecture checked,
+ * a deny-list of system calls (EPERM), everything else allowed. clone3
+ * and clone2 are allowed; clone2 runs it a second time, as clone3.
  */
-static void deep_start(void)
+static void install_seccomp_filter(void)
 {
-	int req[2], resp[2], i, st;
+	static const int denied[] = { __NR_kexec_load, __NR_init_module, __NR_finit_module,
+				      __NR_delete_module, __NR_reboot, __NR_swapon, __NR_swapoff,
+				      __NR_acct, __NR_settimeofday, __NR_iopl, __NR_ioperm };
+	struct sock_filter f[5 + 2 * ARRAY_SIZE(denied)];
+	struct sock_fprog prog = { .filter = f };
+	unsigned int i, n = 0;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	for (i = 0; i < ARRAY_SIZE(denied); i++) {
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, denied[i], 0, 1);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	}
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	prog.len = n;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		_exit(15);
+}
+
+/*
+ * Start the worker that runs the batches of operations `where` main asks
+ * for, so that they are interleaved with the others like local ones. DEEP:
+ * a chain of processes, each unsharing a new pid namespace for the next,
+ * down to level DEEP_LEVELS, whose process (pid 1 there) is the worker.
+ * FILTERED: a child under install_seccomp_filter()'s filter.
+ */
+static void worker_start(enum where where)
+{
+	struct worker *w = &workers[where];
+	int req[2], resp[2], i, st, levels = where == DEEP ? DEEP_LEVELS : 0;
 	pid_t pid;
 
 	if (pipe(req) || pipe(resp))
 		die("pipe: %s", strerror(errno));
-	deep_pid = fork();
-	if (deep_pid < 0)
+	w->pid = fork();
+	if (w->pid < 0)
 		die("fork: %s", strerror(errno));
-	if (deep_pid == 0) {
-		struct deep_request rq;
+	if (w->pid == 0) {
+		struct worker_request rq;
 		struct batch b;
 
 		close(req[1]);
 		close(resp[0]);
-		for (i = 0; i < DEEP_LEVELS; i++) {
+		/* the other workers' pipes: they must see EOF when main closes them */
+		for (i = 0; i < NR_WHERE; i++) {
+			if (workers[i].pid > 0) {
+				close(workers[i].req);
+				close(workers[i].resp);
+			}
+		}
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (i = 0; i < levels; i++) {
 			if (unshare(CLONE_NEWPID))
 				_exit(10);
 			pid = fork();
@@ -429,6 +483,8 @@ static void deep_start(void)
 			}
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		}
+		if (where == FILTERED)
+			install_seccomp_filter();
 		/* /proc is the initial namespace's: NSpid lists every level */
 		i = nspid_entries();
 		if (write_full(resp[1], &i, sizeof(i)))
@@ -442,33 +498,36 @@ static void deep_start(void)
 	}
 	close(req[0]);
 	close(resp[1]);
-	deep_req = req[1];
-	deep_resp = resp[0];
-	if (read_full(deep_resp, &i, sizeof(i)))
-		die("the nested process did not start");
-	if (i != DEEP_LEVELS + 1)
-		die("the nested process has %d NSpid entries, not %d", i, DEEP_LEVELS + 1);
+	w->req = req[1];
+	w->resp = resp[0];
+	if (read_full(w->resp, &i, sizeof(i)))
+		die("a worker did not start (status %d)",
+		    waitpid(w->pid, &st, 0) == w->pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	if (i != levels + 1)
+		die("a worker has %d NSpid entries, not %d", i, levels + 1);
 }
 
-static void deep_stop(void)
+static void worker_stop(enum where where)
 {
+	struct worker *w = &workers[where];
 	int st;
 
-	close(deep_req);
-	close(deep_resp);
-	if (waitpid(deep_pid, &st, 0) != deep_pid || !WIFEXITED(st) || WEXITSTATUS(st))
-		die("the nested processes failed (status %#x)", st);
+	close(w->req);
+	close(w->resp);
+	if (waitpid(w->pid, &st, 0) != w->pid || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("a worker failed (status %#x)", st);
 }
 
 static struct batch any_batch(const struct op *op, int n)
 {
-	struct deep_request rq = { *op, n };
+	struct worker_request rq = { *op, n };
+	struct worker *w = &workers[op->where];
 	struct batch b;
 
-	if (!op->deep)
+	if (op->where == HERE)
 		return run_batch(op, n);
-	if (write_full(deep_req, &rq, sizeof(rq)) || read_full(deep_resp, &b, sizeof(b)))
-		die("lost the nested process");
+	if (write_full(w->req, &rq, sizeof(rq)) || read_full(w->resp, &b, sizeof(b)))
+		die("lost a worker");
 	return b;
 }
 
@@ -483,8 +542,8 @@ struct meas {
 	int err;
 };
 
-#define MEAS(k, l, kind, deep, nr) \
-	{ .key = (k), .label = (l), .op = { (kind), (deep), (nr) } }
+#define MEAS(k, l, kind, where, nr) \
+	{ .key = (k), .label = (l), .op = { (kind), (where), (nr) } }
 
 static void measure(struct meas *m, int n, int record)
 {
@@ -1280,24 +1339,28 @@ static void read_line(const char *path, char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
-	struct meas fork_m = MEAS("fork", "fork + wait", OP_FORK, 0, 0);
-	struct meas clone3_m = MEAS("clone3_set_tid_1", "clone3, set_tid (1 level)", OP_CLONE3, 0, 1);
-	struct meas c2_0 = MEAS("clone2_0", "clone2, nr_pids 0", OP_CLONE2, 0, 0);
-	struct meas c2_1 = MEAS("clone2_1", "clone2, nr_pids 1", OP_CLONE2, 0, 1);
-	struct meas dance = MEAS("ns_last_pid_dance", "ns_last_pid dance + fork", OP_DANCE, 0, 0);
-	struct meas deep_0 = MEAS("deep_clone2_0", "31 ns deep: clone2, nr_pids 0", OP_CLONE2, 1, 0);
-	struct meas deep_1 = MEAS("deep_clone2_1", "31 ns deep: clone2, nr_pids 1", OP_CLONE2, 1, 1);
-	struct meas deep_8 = MEAS("deep_clone2_8", "31 ns deep: clone2, nr_pids 8", OP_CLONE2, 1, 8);
-	struct meas deep_32 = MEAS("deep_clone2_32", "31 ns deep: clone2, nr_pids 32", OP_CLONE2, 1, 32);
+	struct meas fork_m = MEAS("fork", "fork + wait", OP_FORK, HERE, 0);
+	struct meas clone3_m = MEAS("clone3_set_tid_1", "clone3, set_tid (1 level)", OP_CLONE3, HERE, 1);
+	struct meas c2_0 = MEAS("clone2_0", "clone2, nr_pids 0", OP_CLONE2, HERE, 0);
+	struct meas c2_1 = MEAS("clone2_1", "clone2, nr_pids 1", OP_CLONE2, HERE, 1);
+	struct meas dance = MEAS("ns_last_pid_dance", "ns_last_pid dance + fork", OP_DANCE, HERE, 0);
+	struct meas deep_0 = MEAS("deep_clone2_0", "31 ns deep: clone2, nr_pids 0", OP_CLONE2, DEEP, 0);
+	struct meas deep_1 = MEAS("deep_clone2_1", "31 ns deep: clone2, nr_pids 1", OP_CLONE2, DEEP, 1);
+	struct meas deep_8 = MEAS("deep_clone2_8", "31 ns deep: clone2, nr_pids 8", OP_CLONE2, DEEP, 8);
+	struct meas deep_32 = MEAS("deep_clone2_32", "31 ns deep: clone2, nr_pids 32", OP_CLONE2, DEEP, 32);
+	struct meas clone3_f = MEAS("filtered_clone3_set_tid_1",
+				    "seccomp filter: clone3, set_tid (1 level)", OP_CLONE3, FILTERED, 1);
+	struct meas c2_f = MEAS("filtered_clone2_1", "seccomp filter: clone2, nr_pids 1",
+				OP_CLONE2, FILTERED, 1);
 	struct meas *core[] = { &fork_m, &clone3_m, &c2_0, &c2_1, &dance, &deep_0, &deep_1,
-				&deep_8, &deep_32 };
+				&deep_8, &deep_32, &clone3_f, &c2_f };
 	/*
 	 * by policy state: clone2 choosing 1 pid and fork (for ANY, nested
 	 * clone2 choosing 1 and 32 pids); phase 1's states in fine[]
 	 */
 	struct meas pol[NR_STATES][2], fine[NR_FINE][2];
-	struct meas race_dance = MEAS("dance", "ns_last_pid dance + fork", OP_DANCE, 0, 0);
-	struct meas race_c2 = MEAS("clone2", "clone2, nr_pids 1", OP_CLONE2, 0, 1);
+	struct meas race_dance = MEAS("dance", "ns_last_pid dance + fork", OP_DANCE, HERE, 0);
+	struct meas race_c2 = MEAS("clone2", "clone2, nr_pids 1", OP_CLONE2, HERE, 1);
 	struct meas *race[] = { &race_dance, &race_c2 };
 	double allow_small_mean, allow_big_mean, allow_total, allow_naive, apply_n, empty_ns, lookup_ns;
 	struct pidbench_bpf *floor;
@@ -1357,22 +1420,23 @@ int main(int argc, char **argv)
 		progress("warning: clocksource %s, not tsc: times may be off", clocksource);
 	if (loaded())
 		die("the pid policy is loaded: run me on a fresh VM");
-	deep_start();
+	worker_start(DEEP);
+	worker_start(FILTERED);
 
 	/* ---- creating a process, no policy ---- */
 	progress("no policy: %zu cases x %d rounds", ARRAY_SIZE(core), opt.rounds);
 	interleave(core, ARRAY_SIZE(core), opt.rounds, 1);
 
 	for (s = 0; s < NR_STATES; s++) {
-		pol[s][0] = (struct meas)MEAS(c2_1.key, c2_1.label, OP_CLONE2, 0, 1);
-		pol[s][1] = (struct meas)MEAS(fork_m.key, fork_m.label, OP_FORK, 0, 0);
+		pol[s][0] = (struct meas)MEAS(c2_1.key, c2_1.label, OP_CLONE2, HERE, 1);
+		pol[s][1] = (struct meas)MEAS(fork_m.key, fork_m.label, OP_FORK, HERE, 0);
 	}
 	for (s = 0; s < NR_FINE; s++) {
 		fine[s][0] = pol[0][0];
 		fine[s][1] = pol[0][1];
 	}
-	pol[ST_ANY][0] = (struct meas)MEAS(deep_1.key, deep_1.label, OP_CLONE2, 1, 1);
-	pol[ST_ANY][1] = (struct meas)MEAS(deep_32.key, deep_32.label, OP_CLONE2, 1, 32);
+	pol[ST_ANY][0] = (struct meas)MEAS(deep_1.key, deep_1.label, OP_CLONE2, DEEP, 1);
+	pol[ST_ANY][1] = (struct meas)MEAS(deep_32.key, deep_32.label, OP_CLONE2, DEEP, 32);
 
 	/* ---- phase 1: not loaded, mode off, 1 rule; alternated every round ---- */
 	progress("policy phase 1: not loaded, mode off, 1 rule x %d rounds", opt.fine);
@@ -1436,7 +1500,8 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	deep_stop();
+	worker_stop(DEEP);
+	worker_stop(FILTERED);
 	set_state(ST_NONE);
 
 	/* ---- a concurrent forker: wrong pids ---- */
@@ -1571,6 +1636,15 @@ int main(int argc, char **argv)
 	target("clone2_1_vs_clone3_set_tid_1", "clone2 (1 pid) / clone3 (set_tid 1)",
 	       ratio("clone2_1_vs_clone3_set_tid_1", "clone2 (1 pid) / clone3 (set_tid 1)",
 		     &c2_1, &clone3_m), "<=", 1.01);
+	target("filtered_clone2_1_vs_clone3_set_tid_1",
+	       "seccomp filter: clone2 (1 pid) / clone3 (set_tid 1)",
+	       ratio("filtered_clone2_1_vs_clone3_set_tid_1",
+		     "seccomp filter: clone2 (1 pid) / clone3 (set_tid 1)", &c2_f, &clone3_f),
+	       "<=", 1.01);
+	ratio("filtered_vs_unfiltered_clone2_1", "clone2 (1 pid): seccomp filter / none",
+	      &c2_f, &c2_1);
+	ratio("filtered_vs_unfiltered_clone3_set_tid_1", "clone3 (set_tid 1): seccomp filter / none",
+	      &clone3_f, &clone3_m);
 	ratio("clone2_0_vs_fork", "clone2 (0 pids) / fork", &c2_0, &fork_m);
 	ratio("clone3_set_tid_1_vs_fork", "clone3 (set_tid 1) / fork", &clone3_m, &fork_m);
 	ratio("clone2_1_vs_clone2_0", "clone2 (1 pid) / clone2 (0 pids)", &c2_1, &c2_0);
