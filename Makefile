@@ -107,7 +107,7 @@ ARM64_KOBJ	:= $(BUILD)/kernel-arm64
 BPF_SELFTEST	:= $(BUILD)/bpf-selftest/test_progs
 check: $(KOBJ)/.built $(ARM64_KOBJ)/.built $(BPF_SELFTEST) $(INITRAMFS)
 	$(Q)kernel/check-series.sh $(KSRC) $(KOBJ) kernel/patches CC="ccache gcc"
-	$(call msg,VM,test_progs -t pid_choose)
+	$(call msg,VM,'test_progs -t pid_choose')
 	$(Q)tests/vm/run --add $(BPF_SELFTEST):/bpf-selftest/test_progs -- \
 		sh -c 'cd /bpf-selftest && ./test_progs -t pid_choose' >$(BUILD)/bpf-selftest/log 2>&1 || \
 		{ cat $(BUILD)/bpf-selftest/log; exit 1; }
