@@ -77,11 +77,14 @@ static void fresh_maps(__u32 default_mode)
 	m.nr_ns = 1;
 }
 
-/* A caller in cgroup 40, below 30, 20 and the root 1 (levels 3, 2, 1, 0). */
+/*
+ * A caller in cgroup 40, below 30, 20 and the root 1 (levels 3, 2, 1, 0),
+ * choosing in namespace ns, whose entries are its own.
+ */
 static struct pidpolicy_decision decide(__u32 ns, __u32 pid)
 {
 	struct pidpolicy_query q = {
-		.ns_inum = ns, .pid = pid, .uid = 1000, .cgroup_id = 40,
+		.ns_inum = ns, .pid = pid, .own_entries = 1, .uid = 1000, .cgroup_id = 40,
 		.cgroup_tree = { 1, 20, 30, 40 },
 	};
 	struct pidpolicy_decision d;
@@ -130,7 +133,9 @@ TEST(cgroup_tree_rule_that_exists_makes_a_range_denial)
 /* What the man page and README promise: 40 lookups at most. */
 TEST(a_decision_makes_at_most_40_lookups)
 {
-	struct pidpolicy_query q = { .ns_inum = 7, .pid = 600, .uid = 1000, .cgroup_id = 8 };
+	struct pidpolicy_query q = {
+		.ns_inum = 7, .pid = 600, .own_entries = 1, .uid = 1000, .cgroup_id = 8,
+	};
 	struct pidpolicy_decision d;
 	__u64 level;
 
@@ -145,4 +150,37 @@ TEST(a_decision_makes_at_most_40_lookups)
 	ASSERT_DECISION(d, PIDPOLICY_DENY, PIDPOLICY_REASON_RANGE);
 	/* 2 modes, 6 uid/cgroup/any chunks, 16 tree rules, their 16 chunks */
 	ASSERT_EQ(m.lookups, 40);
+}
+
+/*
+ * Entries under a namespace's number that are not its own (a dead
+ * namespace's, ns_index naming another id) govern nothing: the decision is
+ * the defaults', and it does not look those keys up, half the lookups.
+ */
+TEST(entries_not_the_namespaces_own_are_not_read)
+{
+	struct pidpolicy_query q = { .ns_inum = 7, .pid = 500, .uid = 1000, .cgroup_id = 8 };
+	struct pidpolicy_decision d;
+	__u64 level;
+
+	fresh_maps(PIDPOLICY_MODE_ENFORCE);
+	m.ns_keys[1] = (struct pidpolicy_ns_policy_key){ .ns_inum = 7 };
+	m.ns[1] = (struct pidpolicy_ns_policy){ PIDPOLICY_MODE_OFF, PIDPOLICY_NO_LIMIT };
+	m.nr_ns = 2;
+	add_rule(7, PIDPOLICY_CALLER_UID, 1000, 500);
+	for (level = 0; level < PIDPOLICY_CGROUP_TREE_LEVELS; level++) {
+		q.cgroup_tree[level] = level + 1;
+		add_rule(7, PIDPOLICY_CALLER_CGROUP_TREE, level + 1, 500);
+	}
+	q.own_entries = 1;
+	pidpolicy_decide(NULL, &q, &d);
+	ASSERT_DECISION(d, PIDPOLICY_ALLOW, PIDPOLICY_REASON_MODE_OFF);
+
+	q.own_entries = 0;
+	m.lookups = 0;
+	pidpolicy_decide(NULL, &q, &d);
+	ASSERT_DECISION(d, PIDPOLICY_DENY, PIDPOLICY_REASON_NO_RULE);
+	ASSERT_EQ(d.mode, (__u32)PIDPOLICY_MODE_ENFORCE);
+	/* the default's mode, 3 uid/cgroup/any chunks, 8 tree rules, 3 rules for the reason */
+	ASSERT_EQ(m.lookups, 15);
 }
