@@ -988,6 +988,8 @@ static __u32 policy_verdict(const struct caller *cx, __u32 inum, pid_t pid, __s6
 		.gen = 0,
 		.ns_inum = inum,
 		.pid = (__u32)pid,
+		/* the model's namespaces live on: what apply writes is theirs */
+		.own_entries = 1,
 		.uid = cx->uid,
 		.cgroup_id = cx->cgid,
 	};
