@@ -10,6 +10,7 @@
  * validated before any map is touched, and undone if a map update fails.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -334,8 +335,52 @@ static int parse_args(int argc, char **argv, struct env *env)
 	       check_given(env) ?: parse_values(env);
 }
 
+/*
+ * Readers (status, show, dump, explain) print into memory and write it out
+ * once the readers' lock is released: one whose standard output is a pipe
+ * nobody reads (`pidpolicy show | sleep 600`) must not hold the lock that
+ * edits and apply's switch wait for.
+ */
+struct held_output {
+	FILE *real;			/* stdout while held, else NULL */
+	char *buf;
+	size_t len;
+};
+
+static bool reads_under_lock(const struct command *cmd)
+{
+	return cmd->needs_pins == PINS_READ || cmd->run == cmd_status;
+}
+
+static int hold_output(struct held_output *o)
+{
+	FILE *mem = open_memstream(&o->buf, &o->len);
+
+	if (!mem) {
+		err_msg("cannot buffer the output: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	fflush(stdout);
+	o->real = stdout;
+	stdout = mem;
+	return 0;
+}
+
+/* Write what was held to the real standard output. */
+static void release_output(struct held_output *o)
+{
+	if (!o->real)
+		return;
+	fclose(stdout);
+	stdout = o->real;
+	o->real = NULL;
+	fwrite(o->buf, 1, o->len, stdout);
+	free(o->buf);
+}
+
 int main(int argc, char **argv)
 {
+	struct held_output out = {};
 	struct pins pins = PINS_INIT;
 	struct env env = { .ns_fd = -1 };
 	int err;
@@ -348,6 +393,8 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print_fn);
 
 	err = check_root();
+	if (!err && reads_under_lock(env.cmd))
+		err = hold_output(&out);
 	if (err)
 		goto cleanup;
 	if (env.cmd->needs_pins) {
@@ -362,6 +409,7 @@ int main(int argc, char **argv)
 
 cleanup:
 	close_pins(&pins);
+	release_output(&out);
 	if (env.ns_fd >= 0)
 		close(env.ns_fd);
 	free(env.ranges);

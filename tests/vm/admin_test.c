@@ -217,6 +217,33 @@ TEST_TIMEOUT(readers_do_not_wait_while_apply_writes, 300)
 }
 
 /*
+ * A reader whose output nobody reads: `pidpolicy show | sleep 600` on a
+ * policy of more than a pipe's worth of lines. It holds no lock while it
+ * waits to write, so an edit and an apply's switch go through.
+ */
+TEST_TIMEOUT(a_reader_whose_output_nobody_reads_blocks_no_writer, 300)
+{
+	char line[64];
+	FILE *f;
+	int i;
+
+	fresh_policy();
+	f = fopen(POLICY, "w");
+	ASSERT_TRUE(f != NULL);
+	for (i = 0; i < 3000; i++)
+		fprintf(f, "allow ns any uid %d pids %d\n", 1000 + i, 2000 + i);
+	ASSERT_EQ(fclose(f), 0);
+	POLICY_OK("apply " POLICY " 2>&1");
+	ASSERT_EQ(harness_sh(line, sizeof(line), "pidpolicy show | wc -c"), 0);
+	ASSERT_GT(atoi(line), 65536);
+	ASSERT_EQ(harness_sh(NULL, 0, "(pidpolicy show; pidpolicy dump; pidpolicy status) "
+			     "| sleep 60 & sleep 5"), 0);
+	EXPECT_EQ(harness_sh(NULL, 0, "timeout 30 pidpolicy allow --ns any --pids 5000 2>&1"), 0);
+	EXPECT_EQ(harness_sh(NULL, 0, "timeout 60 pidpolicy apply " POLICY " 2>&1"), 0);
+	harness_sh(NULL, 0, "pkill -x sleep");
+}
+
+/*
  * The kernel copies a generation written from userspace with memcpy(),
  * which may store it byte by byte: consecutive generations must differ in
  * a single bit, so a decision can only read the old or the new one.
