@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 /* a sibling whose name starts like the tree's: it is not below it */
 #define TREE_EVIL	"/sys/fs/cgroup/pp-tree-evil"
 #define POLICY		"/tmp/admin.policy"
+#define FIFO		"/tmp/admin.fifo"
 
 static int nr_link_pins(void)
 {
@@ -223,9 +225,10 @@ TEST_TIMEOUT(readers_do_not_wait_while_apply_writes, 300)
  */
 TEST_TIMEOUT(a_reader_whose_output_nobody_reads_blocks_no_writer, 300)
 {
+	int fd, i, queued = 0, size;
 	char line[64];
+	pid_t reader;
 	FILE *f;
-	int i;
 
 	fresh_policy();
 	f = fopen(POLICY, "w");
@@ -235,12 +238,32 @@ TEST_TIMEOUT(a_reader_whose_output_nobody_reads_blocks_no_writer, 300)
 	ASSERT_EQ(fclose(f), 0);
 	POLICY_OK("apply " POLICY " 2>&1");
 	ASSERT_EQ(harness_sh(line, sizeof(line), "pidpolicy show | wc -c"), 0);
-	ASSERT_GT(atoi(line), 65536);
-	ASSERT_EQ(harness_sh(NULL, 0, "(pidpolicy show; pidpolicy dump; pidpolicy status) "
-			     "| sleep 60 & sleep 5"), 0);
+	unlink(FIFO);
+	ASSERT_EQ(mkfifo(FIFO, 0600), 0);
+	reader = fork();
+	ASSERT_GE(reader, 0);
+	if (reader == 0) {
+		fd = open(FIFO, O_WRONLY);
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(127);
+		execlp("pidpolicy", "pidpolicy", "show", (char *)NULL);
+		_exit(127);
+	}
+	fd = open(FIFO, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	size = fcntl(fd, F_GETPIPE_SZ);
+	ASSERT_GT(atoi(line), size);
+	/* the pipe full: the reader waits for it to drain, and we never read */
+	for (i = 0; i < 240 && queued < size; i++) {
+		usleep(500000);
+		ASSERT_EQ(ioctl(fd, FIONREAD, &queued), 0);
+	}
+	ASSERT_EQ(queued, size);
 	EXPECT_EQ(harness_sh(NULL, 0, "timeout 30 pidpolicy allow --ns any --pids 5000 2>&1"), 0);
 	EXPECT_EQ(harness_sh(NULL, 0, "timeout 60 pidpolicy apply " POLICY " 2>&1"), 0);
-	harness_sh(NULL, 0, "pkill -x sleep");
+	close(fd);
+	wait_exit(reader);
+	unlink(FIFO);
 }
 
 /*
