@@ -156,7 +156,7 @@ static int edit_rule(const struct pins *pins,
 static int prepare_ns_arg(const struct env *env, const struct pins *pins,
 			  struct ns_holds *h)
 {
-	struct policy_ns ns = { env->rule.ns_inum, env->ns_fd, 0 };
+	struct policy_ns ns = { env->rule.ns_inum, env->ns_fd, 0, env->ns_id };
 
 	return prepare_ns_entries(pins, &ns.ns_inum, 1, &ns, 1, NULL, h);
 }

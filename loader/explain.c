@@ -128,7 +128,7 @@ int cmd_explain(const struct env *env, const struct pins *pins)
 		.uid = env->who.uid,
 		.cgroup_id = env->who.cgroup_id,
 	};
-	struct policy_ns ns_arg = { env->rule.ns_inum, env->ns_fd, 0 };
+	struct policy_ns ns_arg = { env->rule.ns_inum, env->ns_fd, 0, env->ns_id };
 	struct pidpolicy_decision d = {};
 	struct json_object *o;
 	bool own;

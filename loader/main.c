@@ -228,7 +228,8 @@ static int parse_values(struct env *env)
 	env->json = output_json();
 	env->rule.caller_kind = PIDPOLICY_CALLER_ANY;
 	if ((env->ns_arg &&
-	     parse_ns_spec(env->ns_arg, &env->rule.ns_inum, &env->ns_fd, err, sizeof(err))) ||
+	     parse_ns_spec(env->ns_arg, &env->rule.ns_inum, &env->ns_id, &env->ns_fd, err,
+			   sizeof(err))) ||
 	    (env->uid_arg && parse_uid(env->uid_arg, &uid, err, sizeof(err))) ||
 	    (env->cgroup_arg &&
 	     parse_cgroup(env->cgroup_arg, &env->rule.caller_id, err, sizeof(err))) ||

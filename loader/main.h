@@ -44,6 +44,7 @@ struct env {
 	struct pidpolicy_rule_key rule;	/* --ns and the caller */
 	int ns_fd;			/* --ns PATH's nsfs file, open until
 					 * exit (see parse_ns_spec()); or -1 */
+	__u64 ns_id;			/* --ns N@ID's id; 0 */
 	struct {			/* explain: the whole caller */
 		__u64 uid;		/* UINT64_MAX: none */
 		__u64 cgroup_id;	/* 0: none */

@@ -389,6 +389,27 @@ int read_ns_entries(const struct pins *pins, struct policy *p)
 	return err;
 }
 
+/* The id each namespace of p was written for (ns_index): p->ns. */
+static int read_ns_ids(const struct pins *pins, struct policy *p)
+{
+	struct pidpolicy_ns_index *ids = NULL;
+	struct pidpolicy_ns_key *keys = NULL;
+	size_t n, i;
+	int err = map_entries(pins->ns_index, sizeof(*keys), sizeof(*ids), (void **)&keys,
+			      (void **)&ids, &n);
+
+	if (!err) {
+		p->ns = calloc(n + 1, sizeof(*p->ns));
+		if (!p->ns)
+			err = -ENOMEM;
+	}
+	for (i = 0; !err && i < n; i++)
+		p->ns[p->nr_ns++] = (struct policy_ns){ keys[i].ns_inum, -1, 0, ids[i].ns_id };
+	free(keys);
+	free(ids);
+	return err;
+}
+
 int read_policy(const struct pins *pins, struct policy *p)
 {
 	struct rule_view *v = NULL;
@@ -411,25 +432,30 @@ int read_policy(const struct pins *pins, struct policy *p)
 		range_list_free(&v[i].ranges);
 	}
 	free(v);
-	err = err ?: read_ns_entries(pins, p) ?: policy_canonicalize(p);
+	err = err ?: read_ns_entries(pins, p) ?: policy_canonicalize(p) ?: read_ns_ids(pins, p);
 	return err;
 }
 
 /* Name the number no live pid namespace has, and its line of file name. */
 static void report_dead(const struct policy_ns *given, size_t nr_given,
-			const char *name, __u32 dead)
+			const char *name, __u32 dead, int err)
 {
 	char where[PATH_MAX + 32] = "";
 	size_t i;
 
-	for (i = 0; name && i < nr_given && given[i].ns_inum != dead; i++)
+	for (i = 0; i < nr_given && given[i].ns_inum != dead; i++)
 		;
 	if (name && i < nr_given)
 		snprintf(where, sizeof(where), "%s:%lu: ", name, given[i].line);
 	else if (name)
 		snprintf(where, sizeof(where), "%s: ", name);
-	err_msg("%sno live pid namespace has inode %u: its entries would govern the next namespace given that number; name a live one (/proc/PID/ns/pid) or 'any'%s (the policy is unchanged)",
-		where, dead, name ? ", or remove the statement" : "");
+	if (err == -ESTALE)
+		err_msg("%snamespace %u@%llu has died, and number %u is another namespace's now: its entries would govern that one; name a live one (/proc/PID/ns/pid) or 'any'%s (the policy is unchanged)",
+			where, dead, (unsigned long long)given[i].id, dead,
+			name ? ", or remove the statement" : "");
+	else
+		err_msg("%sno live pid namespace has inode %u: its entries would govern the next namespace given that number; name a live one (/proc/PID/ns/pid) or 'any'%s (the policy is unchanged)",
+			where, dead, name ? ", or remove the statement" : "");
 }
 
 /* Delete the keys of fd whose __u32 at inum_off is inum. */
@@ -481,7 +507,7 @@ int ns_own_entries(const struct pins *pins, const struct policy_ns *ns, bool *ow
 	if (bpf_map_lookup_elem(pins->ns_index, &key, &idx))
 		return errno == ENOENT ? 0 : -errno;
 	err = ns_hold(&h, &ns->ns_inum, 1, ns, 1, &dead);
-	if (err == -ENOENT)	/* no live namespace: the next one's id differs */
+	if (err == -ENOENT || err == -ESTALE)	/* not the live one's entries */
 		return 0;
 	if (!err)
 		*own = h.ids[0] == idx.ns_id;
@@ -499,8 +525,8 @@ int prepare_ns_entries(const struct pins *pins, const __u32 *inums, size_t n,
 	size_t i;
 	int err = ns_hold(h, inums, n, given, nr_given, &dead);
 
-	if (err == -ENOENT) {
-		report_dead(given, nr_given, name, dead);
+	if (err == -ENOENT || err == -ESTALE) {
+		report_dead(given, nr_given, name, dead, err);
 		return EXIT_RUNTIME;
 	}
 	for (i = 0; !err && i < h->n; i++) {

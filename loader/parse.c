@@ -345,18 +345,25 @@ static int parse_ns_path(const char *path, __u32 *inum, int *fd, char *err,
 	return fail(err, errlen, "%s is not a pid namespace file (" NS_HELP ")", path);
 }
 
-int parse_ns_spec(const char *s, __u32 *inum, int *fd, char *err,
+int parse_ns_spec(const char *s, __u32 *inum, __u64 *id, int *fd, char *err,
 		  size_t errlen)
 {
+	const char *at = strchr(s, '@');
 	__u64 v;
 	int ret;
 
 	*fd = -1;
+	*id = 0;
 	if (!strcmp(s, "any")) {
 		*inum = PIDPOLICY_NS_ANY;
 		return 0;
 	}
-	ret = parse_decimal(s, strlen(s), UINT32_MAX, &v);
+	/* N@ID: a number, then an id (a path may hold an @ too) */
+	ret = parse_decimal(s, at ? (size_t)(at - s) : strlen(s), UINT32_MAX, &v);
+	if (at && !ret && (parse_decimal(at + 1, strlen(at + 1), UINT64_MAX, id) || !*id))
+		return fail(err, errlen,
+			    "bad namespace id in %s: N@ID takes the id `pidpolicy dump` wrote, a number above 0",
+			    s);
 	if (ret == -ERANGE)
 		return fail(err, errlen,
 			    "namespace inode %s is too large: pid namespace inodes are 32-bit (" NS_HELP ")",

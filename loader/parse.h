@@ -68,12 +68,15 @@ void chunk_apply(struct pidpolicy_chunk *c, __u32 first_pid,
 bool chunk_empty(const struct pidpolicy_chunk *c);
 
 /*
- * NS: "any" (PIDPOLICY_NS_ANY), a decimal inode number, or a path to an nsfs
- * file of a pid namespace (/proc/PID/ns/pid). For a path, *fd is that file,
- * left open: it keeps the namespace, and so its number, from going to
- * another namespace until the policy is written; close() it. Else -1.
+ * NS: "any" (PIDPOLICY_NS_ANY), a decimal inode number, optionally with the
+ * namespace's id as N@ID (what `dump` writes: the number names that
+ * namespace only, not whichever has the number after it died; *id, else 0),
+ * or a path to an nsfs file of a pid namespace (/proc/PID/ns/pid). For a
+ * path, *fd is that file, left open: it keeps the namespace, and so its
+ * number, from going to another namespace until the policy is written;
+ * close() it. Else -1.
  */
-int parse_ns_spec(const char *s, __u32 *inum, int *fd, char *err,
+int parse_ns_spec(const char *s, __u32 *inum, __u64 *id, int *fd, char *err,
 		  size_t errlen);
 /*
  * The inode number of the pid namespace whose nsfs file fd is: 0, or -1

@@ -245,15 +245,31 @@ static void write_ranges(FILE *f, const struct pid_range *r, size_t n)
 	}
 }
 
-static void write_rule(FILE *f, const struct policy_rule *r)
+/*
+ * NS of namespace inum in p's file: N@ID where p knows the id, but for the
+ * initial pid namespace, which never dies.
+ */
+static const char *ns_text(const struct policy *p, __u32 inum, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; inum != POLICY_INIT_PIDNS && i < p->nr_ns; i++)
+		if (p->ns[i].ns_inum == inum && p->ns[i].id) {
+			snprintf(buf, len, "%u@%llu", inum, (unsigned long long)p->ns[i].id);
+			return buf;
+		}
+	return policy_ns_name(inum, buf, len);
+}
+
+static void write_rule(FILE *f, const struct policy *p, const struct policy_rule *r)
 {
 	const char *pfx = "";
-	char ns[16];
+	char ns[40];
 
 	if (!r->nr_ranges ||
 	    r->key.caller_kind > PIDPOLICY_CALLER_CGROUP_TREE)
 		pfx = "# cannot be applied: ";
-	fprintf(f, "%sallow ns %s", pfx, policy_ns_name(r->key.ns_inum, ns, sizeof(ns)));
+	fprintf(f, "%sallow ns %s", pfx, ns_text(p, r->key.ns_inum, ns, sizeof(ns)));
 	switch (r->key.caller_kind) {
 	case PIDPOLICY_CALLER_ANY:
 		break;
@@ -301,7 +317,7 @@ static bool names_mortal_ns(const struct policy *p)
 int policy_write(FILE *f, const struct policy *p)
 {
 	struct policy c;
-	char ns[16];
+	char ns[40];
 	size_t i;
 
 	if (policy_copy_canon(p, &c)) {
@@ -321,15 +337,15 @@ int policy_write(FILE *f, const struct policy *p)
 			fprintf(f, "%smode default %s\n",
 				ok ? "" : "# cannot be applied: ", mode_name(m->mode));
 		else
-			fprintf(f, "%smode ns %u %s\n",
-				ok ? "" : "# cannot be applied: ", m->ns_inum,
-				mode_name(m->mode));
+			fprintf(f, "%smode ns %s %s\n",
+				ok ? "" : "# cannot be applied: ",
+				ns_text(p, m->ns_inum, ns, sizeof(ns)), mode_name(m->mode));
 	}
 	for (i = 0; i < c.nr_rules; i++)
-		write_rule(f, &c.rules[i]);
+		write_rule(f, p, &c.rules[i]);
 	for (i = 0; i < c.nr_limits; i++)
 		fprintf(f, "limit ns %s max-chosen %u\n",
-			policy_ns_name(c.limits[i].ns_inum, ns, sizeof(ns)),
+			ns_text(p, c.limits[i].ns_inum, ns, sizeof(ns)),
 			c.limits[i].max_chosen);
 	policy_free(&c);
 	if (fflush(f) || ferror(f)) {

@@ -147,8 +147,11 @@ static const char *expect_value(struct parser *ps, size_t i, const char *what,
 	return t;
 }
 
-/* Namespace inum (fd: its file, or -1) is named on this line: ps->p.ns. */
-static int note_ns(struct parser *ps, __u32 inum, int fd)
+/*
+ * Namespace inum (fd: its file, or -1; id: as given with N@ID, or 0) is
+ * named on this line: ps->p.ns.
+ */
+static int note_ns(struct parser *ps, __u32 inum, __u64 id, int fd)
 {
 	struct policy_ns *n;
 	size_t i;
@@ -157,6 +160,15 @@ static int note_ns(struct parser *ps, __u32 inum, int fd)
 		n = &ps->p.ns[i];
 		if (n->ns_inum != inum)
 			continue;
+		if (id && n->id && id != n->id) {
+			if (fd >= 0)
+				close(fd);
+			return perr(ps, "namespace %u is named with id %llu on line %lu and id %llu here: one number is one namespace; keep the id of the namespace meant",
+				    inum, (unsigned long long)n->id, n->line,
+				    (unsigned long long)id);
+		}
+		if (id)
+			n->id = id;
 		if (n->fd < 0)
 			n->fd = fd;	/* named by number first, now by path */
 		else if (fd >= 0)
@@ -168,7 +180,7 @@ static int note_ns(struct parser *ps, __u32 inum, int fd)
 			close(fd);
 		return perr(ps, "out of memory");
 	}
-	ps->p.ns[ps->p.nr_ns++] = (struct policy_ns){ inum, fd, ps->line };
+	ps->p.ns[ps->p.nr_ns++] = (struct policy_ns){ inum, fd, ps->line, id };
 	return 0;
 }
 
@@ -178,6 +190,7 @@ static int parse_ns_at(struct parser *ps, size_t i, const char *syntax,
 {
 	char msg[256];
 	const char *t;
+	__u64 id;
 	int fd;
 
 	if (expect_word(ps, i, "ns", "NS", syntax))
@@ -185,9 +198,9 @@ static int parse_ns_at(struct parser *ps, size_t i, const char *syntax,
 	t = expect_value(ps, i + 1, "a namespace NS (" NS_HELP ")", syntax);
 	if (!t)
 		return -1;
-	if (parse_ns_spec(t, inum, &fd, msg, sizeof(msg)))
+	if (parse_ns_spec(t, inum, &id, &fd, msg, sizeof(msg)))
 		return perr_parse(ps, msg);
-	return *inum == PIDPOLICY_NS_ANY ? 0 : note_ns(ps, *inum, fd);
+	return *inum == PIDPOLICY_NS_ANY ? 0 : note_ns(ps, *inum, id, fd);
 }
 
 static int stmt_mode(struct parser *ps)

@@ -93,6 +93,8 @@ struct policy_ns {
 	__u32 ns_inum;
 	int fd;
 	unsigned long line;
+	__u64 id;		/* given as N@ID (nsfs NS_GET_ID): only the
+				 * namespace of that id is N; 0 if not given */
 };
 
 /* PROC_PID_INIT_INO: the initial pid namespace, which never dies. */

@@ -52,14 +52,15 @@ static __u32 own_pidns_inum(void)
 
 static void check_ns(const char *s, __u32 own)
 {
-	char err[ERRLEN] = "", text[16];
-	bool dec;
+	char err[ERRLEN] = "", text[40];
+	const char *at = strchr(s, '@');
+	__u64 v = 0, id, id_again;
 	__u32 inum, again;
-	__u64 v = 0;
+	bool dec;
 	int fd;
 
 	dec = decimal(s, &v);
-	if (parse_ns_spec(s, &inum, &fd, err, sizeof(err))) {
+	if (parse_ns_spec(s, &inum, &id, &fd, err, sizeof(err))) {
 		fuzz_check_err(err, sizeof(err));
 		FUZZ_CHECK(fd == -1);
 		FUZZ_CHECK(strcmp(s, "any"));
@@ -77,13 +78,21 @@ static void check_ns(const char *s, __u32 own)
 		FUZZ_CHECK(inum == own);
 		FUZZ_CHECK(ns_fd_inum(fd, &again) == 0 && again == inum);
 		close(fd);
+	} else if (id) {
+		/* N@ID: N and ID decimal, ID above 0 */
+		FUZZ_CHECK(at && inum != PIDPOLICY_NS_ANY);
+		FUZZ_CHECK(decimal(at + 1, &v) && v == id);
 	} else {
 		FUZZ_CHECK(dec && v == inum && inum != PIDPOLICY_NS_ANY);
 	}
+	FUZZ_CHECK(fd >= 0 || !id || at);
 	/* what show/dump print for it reads back the same */
-	snprintf(text, sizeof(text), "%u", inum);
-	FUZZ_CHECK(parse_ns_spec(text, &again, &fd, err, sizeof(err)) == 0);
-	FUZZ_CHECK(again == inum && fd == -1);
+	if (id)
+		snprintf(text, sizeof(text), "%u@%llu", inum, (unsigned long long)id);
+	else
+		snprintf(text, sizeof(text), "%u", inum);
+	FUZZ_CHECK(parse_ns_spec(text, &again, &id_again, &fd, err, sizeof(err)) == 0);
+	FUZZ_CHECK(again == inum && id_again == id && fd == -1);
 }
 
 static void check_numbers(const char *s)

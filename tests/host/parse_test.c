@@ -19,6 +19,7 @@
 #define LIMIT PIDPOLICY_PID_LIMIT
 
 static char err[256];
+static __u64 id;	/* N@ID's */
 
 /* Parse s and return its ranges formatted back ("" and err set on error). */
 static const char *roundtrip(const char *s, __u32 pid_max)
@@ -147,7 +148,7 @@ TEST(ns_spec_any)
 	__u32 inum = 1;
 	int fd = 0;
 
-	ASSERT_EQ(parse_ns_spec("any", &inum, &fd, err, sizeof(err)), 0);
+	ASSERT_EQ(parse_ns_spec("any", &inum, &id, &fd, err, sizeof(err)), 0);
 	ASSERT_EQ(inum, (__u32)PIDPOLICY_NS_ANY);
 	ASSERT_EQ(fd, -1);
 }
@@ -157,13 +158,38 @@ TEST(ns_spec_number)
 	__u32 inum = 0;
 	int fd = 0;
 
-	ASSERT_EQ(parse_ns_spec("4026531836", &inum, &fd, err, sizeof(err)), 0);
+	ASSERT_EQ(parse_ns_spec("4026531836", &inum, &id, &fd, err, sizeof(err)), 0);
 	ASSERT_EQ(inum, 4026531836U);
 	ASSERT_EQ(fd, -1);
-	ASSERT_EQ(parse_ns_spec("0", &inum, &fd, err, sizeof(err)), -1);
+	ASSERT_EQ(parse_ns_spec("0", &inum, &id, &fd, err, sizeof(err)), -1);
 	ASSERT_TRUE(strstr(err, "'any'"));
-	ASSERT_EQ(parse_ns_spec("4294967296", &inum, &fd, err, sizeof(err)), -1);
+	ASSERT_EQ(parse_ns_spec("4294967296", &inum, &id, &fd, err, sizeof(err)), -1);
 	ASSERT_TRUE(strstr(err, "too large"));
+}
+
+/* What dump writes: the number with the id of the namespace meant. */
+TEST(ns_spec_number_with_id)
+{
+	__u32 inum = 0;
+	int fd = 0;
+
+	ASSERT_EQ(parse_ns_spec("4026532000@17", &inum, &id, &fd, err, sizeof(err)), 0);
+	ASSERT_EQ(inum, 4026532000U);
+	ASSERT_EQ(id, 17ULL);
+	ASSERT_EQ(fd, -1);
+	ASSERT_EQ(parse_ns_spec("4026532000", &inum, &id, &fd, err, sizeof(err)), 0);
+	ASSERT_EQ(id, 0ULL);
+	ASSERT_EQ(parse_ns_spec("4026532000@0", &inum, &id, &fd, err, sizeof(err)), -1);
+	ASSERT_TRUE(strstr(err, "bad namespace id in 4026532000@0: N@ID takes the id"));
+	ASSERT_EQ(parse_ns_spec("4026532000@", &inum, &id, &fd, err, sizeof(err)), -1);
+	ASSERT_TRUE(strstr(err, "bad namespace id"));
+	ASSERT_EQ(parse_ns_spec("4026532000@x", &inum, &id, &fd, err, sizeof(err)), -1);
+	ASSERT_TRUE(strstr(err, "bad namespace id"));
+	ASSERT_EQ(parse_ns_spec("4294967296@1", &inum, &id, &fd, err, sizeof(err)), -1);
+	ASSERT_TRUE(strstr(err, "too large"));
+	/* not a number before the @: a path */
+	ASSERT_EQ(parse_ns_spec("/nonexistent/ns@1", &inum, &id, &fd, err, sizeof(err)), -1);
+	ASSERT_TRUE(strstr(err, "/nonexistent/ns@1 is not a pid namespace file"));
 }
 
 /* A path's file stays open: it is the namespace, checked through itself. */
@@ -174,7 +200,7 @@ TEST(ns_spec_proc_self_is_its_inode_and_stays_open)
 	int fd = -1;
 
 	ASSERT_EQ(stat("/proc/self/ns/pid", &st), 0);
-	ASSERT_EQ(parse_ns_spec("/proc/self/ns/pid", &inum, &fd, err,
+	ASSERT_EQ(parse_ns_spec("/proc/self/ns/pid", &inum, &id, &fd, err,
 				sizeof(err)), 0);
 	ASSERT_EQ((__u64)inum, (__u64)st.st_ino);
 	ASSERT_GE(fd, 0);
@@ -191,17 +217,17 @@ TEST(ns_spec_other_files_fail)
 	__u32 inum = 0;
 	int fd = 0, net;
 
-	ASSERT_EQ(parse_ns_spec("/etc/hostname", &inum, &fd, err, sizeof(err)), -1);
+	ASSERT_EQ(parse_ns_spec("/etc/hostname", &inum, &id, &fd, err, sizeof(err)), -1);
 	ASSERT_STREQ(err, "/etc/hostname is not a pid namespace file "
 			  "(use /proc/PID/ns/pid, an inode number or 'any')");
 	ASSERT_EQ(fd, -1);
-	ASSERT_EQ(parse_ns_spec("/proc/self/ns/net", &inum, &fd, err,
+	ASSERT_EQ(parse_ns_spec("/proc/self/ns/net", &inum, &id, &fd, err,
 				sizeof(err)), -1);
 	ASSERT_TRUE(strstr(err, "is not a pid namespace file"));
-	ASSERT_EQ(parse_ns_spec("/nonexistent/ns", &inum, &fd, err,
+	ASSERT_EQ(parse_ns_spec("/nonexistent/ns", &inum, &id, &fd, err,
 				sizeof(err)), -1);
 	ASSERT_TRUE(strstr(err, "/nonexistent/ns is not a pid namespace file"));
-	ASSERT_EQ(parse_ns_spec("", &inum, &fd, err, sizeof(err)), -1);
+	ASSERT_EQ(parse_ns_spec("", &inum, &id, &fd, err, sizeof(err)), -1);
 	net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(net, 0);
 	ASSERT_EQ(ns_fd_inum(net, &inum), -1);
@@ -223,7 +249,7 @@ TEST(ns_spec_fifo_fails_without_waiting)
 	snprintf(path, sizeof(path), "%s/fifo", dir);
 	ASSERT_EQ(mkfifo(path, 0600), 0);
 	alarm(10);
-	ASSERT_EQ(parse_ns_spec(path, &inum, &fd, err, sizeof(err)), -1);
+	ASSERT_EQ(parse_ns_spec(path, &inum, &id, &fd, err, sizeof(err)), -1);
 	alarm(0);
 	ASSERT_TRUE(strstr(err, "is not a pid namespace file"));
 	ASSERT_EQ(fd, -1);
