@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
@@ -63,7 +66,7 @@ static void try_hold(const char *path, const __u32 *v, int *fds, size_t n)
 	at = bsearch(&inum, v, n, sizeof(*v), cmp_u32);
 	if (!at || fds[at - v] >= 0)
 		return;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	/* the process may have gone, and the number with it: check again */
 	if (fd >= 0 && (ns_fd_inum(fd, &inum) || inum != *at)) {
 		close(fd);
@@ -95,6 +98,108 @@ static int hold_by_number(const __u32 *v, int *fds, size_t n)
 	return 0;
 }
 
+/* The number of a pid namespace's nsfs link text "pid:[N]", or 0. */
+static __u32 pidns_link_inum(const char *text)
+{
+	unsigned int inum;
+	char end;
+
+	return sscanf(text, "pid:[%u%c", &inum, &end) == 2 && end == ']' ? inum : 0;
+}
+
+/* Is a number of v[0..n) that is named by link text unheld? */
+static bool wants(const char *text, const __u32 *v, const int *fds, size_t n)
+{
+	__u32 inum = pidns_link_inum(text), *at;
+
+	at = inum ? bsearch(&inum, v, n, sizeof(*v), cmp_u32) : NULL;
+	return at && fds[at - v] < 0;
+}
+
+/*
+ * The numbers of v[0..n) still unheld that a process keeps alive through an
+ * open file (a namespace without processes, say, made to restore into):
+ * each fd is read as a link first, so that nothing but an nsfs file is
+ * opened.
+ */
+static void hold_by_fds(const __u32 *v, int *fds, size_t n)
+{
+	char dir[64], path[128], link[64];
+	struct dirent *de, *fe;
+	DIR *procs = opendir("/proc"), *fdd;
+	ssize_t len;
+
+	while (procs && (de = readdir(procs))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(dir, sizeof(dir), "/proc/%.16s/fd", de->d_name);
+		fdd = opendir(dir);
+		while (fdd && (fe = readdir(fdd))) {
+			snprintf(path, sizeof(path), "%s/%.16s", dir, fe->d_name);
+			len = readlink(path, link, sizeof(link) - 1);
+			if (len <= 0)
+				continue;
+			link[len] = '\0';
+			if (wants(link, v, fds, n))
+				try_hold(path, v, fds, n);
+		}
+		if (fdd)
+			closedir(fdd);
+	}
+	if (procs)
+		closedir(procs);
+}
+
+/*
+ * The numbers of v[0..n) still unheld that a bind mount keeps alive (as
+ * `ip netns` does for network namespaces): an nsfs mount whose root is
+ * "pid:[N]", in each mount namespace, opened through a process of it.
+ */
+static void hold_by_mounts(const __u32 *v, int *fds, size_t n)
+{
+	char path[PATH_MAX + 64], root[64], point[PATH_MAX], *line = NULL;
+	size_t cap = 0, nr_seen = 0, i;
+	ino_t *seen = NULL, *more;
+	struct dirent *de;
+	DIR *procs = opendir("/proc");
+	struct stat st;
+	FILE *f;
+
+	while (procs && (de = readdir(procs))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		/* each mount namespace once */
+		snprintf(path, sizeof(path), "/proc/%.16s/ns/mnt", de->d_name);
+		if (stat(path, &st))
+			continue;
+		for (i = 0; i < nr_seen && seen[i] != st.st_ino; i++)
+			;
+		if (i < nr_seen)
+			continue;
+		more = realloc(seen, (nr_seen + 1) * sizeof(*seen));
+		if (!more)
+			break;
+		seen = more;
+		seen[nr_seen++] = st.st_ino;
+		snprintf(path, sizeof(path), "/proc/%.16s/mountinfo", de->d_name);
+		f = fopen(path, "re");
+		while (f && getline(&line, &cap, f) > 0) {
+			/* ID PARENT MAJ:MIN ROOT POINT ...; octal escapes in POINT */
+			if (sscanf(line, "%*s %*s %*s %63s %4095s", root, point) != 2 ||
+			    !wants(root, v, fds, n) || strchr(point, '\\'))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%.16s/root%s", de->d_name, point);
+			try_hold(path, v, fds, n);
+		}
+		if (f)
+			fclose(f);
+	}
+	free(line);
+	free(seen);
+	if (procs)
+		closedir(procs);
+}
+
 /*
  * The files given while parsing: each keeps its namespace alive, so it is
  * checked through itself, never by looking its number up again. -ENOENT
@@ -121,6 +226,47 @@ static int hold_given(const __u32 *v, int *fds, size_t n,
 			return -errno;
 	}
 	return 0;
+}
+
+/*
+ * A number given with an id (N@ID) names that namespace only: -ESTALE
+ * (*dead set) if the live namespace with the number has another id, that
+ * is, the one meant died and the number went to another.
+ */
+static int check_given_ids(const struct ns_holds *h, const struct policy_ns *given,
+			   size_t nr_given, __u32 *dead)
+{
+	__u32 *at;
+	size_t i;
+
+	for (i = 0; i < nr_given; i++) {
+		if (!given[i].id)
+			continue;
+		at = bsearch(&given[i].ns_inum, h->inums, h->n, sizeof(*at), cmp_u32);
+		if (at && h->ids[at - h->inums] != given[i].id) {
+			*dead = *at;
+			return -ESTALE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One open file per namespace held: past the soft limit of open files
+ * (1024 by default) a live namespace would look dead. Up to the hard limit.
+ */
+static int raise_fd_limit(size_t n)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r))
+		return -errno;
+	if (r.rlim_cur != RLIM_INFINITY && n + 64 > r.rlim_cur) {
+		r.rlim_cur = r.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &r))
+			return -errno;
+	}
+	return r.rlim_cur != RLIM_INFINITY && n + 64 > r.rlim_cur ? -EMFILE : 0;
 }
 
 static size_t first_unheld(const struct ns_holds *h)
@@ -154,9 +300,14 @@ int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		h->fds[i] = -1;
-	err = hold_given(v, h->fds, n, given, nr_given, dead);
+	err = raise_fd_limit(n) ?: hold_given(v, h->fds, n, given, nr_given, dead);
 	if (!err && first_unheld(h) < n)
 		err = hold_by_number(v, h->fds, n);
+	/* rarer, and dearer to find */
+	if (!err && first_unheld(h) < n)
+		hold_by_fds(v, h->fds, n);
+	if (!err && first_unheld(h) < n)
+		hold_by_mounts(v, h->fds, n);
 	i = first_unheld(h);
 	if (!err && i < n) {
 		*dead = v[i];
@@ -165,6 +316,8 @@ int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n,
 	for (i = 0; !err && i < n; i++)
 		if (ioctl(h->fds[i], NS_GET_ID, &h->ids[i]))
 			err = -errno;
+	if (!err)
+		err = check_given_ids(h, given, nr_given, dead);
 	if (err)
 		ns_release(h);
 	return err;

@@ -22,9 +22,11 @@ struct ns_holds {
  * skipped): through its file in given[0..nr_given), opened while parsing,
  * once that file is checked to be that namespace still; the others by
  * number, found in one walk of /proc (ns/pid and ns/pid_for_children);
- * with each namespace's id. Returns 0; -ENOENT, with *dead the first number no live pid namespace
- * has (or whose given file is not its namespace), holding nothing; or
- * -errno.
+ * with each namespace's id. Returns 0; -ENOENT, with *dead the first number
+ * no live pid namespace has (or whose given file is not its namespace);
+ * -ESTALE, with *dead a number given with an id (N@ID) that its live
+ * namespace does not have (the one meant died); or -errno. Holds nothing
+ * on error.
  */
 int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n,
 	    const struct policy_ns *given, size_t nr_given, __u32 *dead);
