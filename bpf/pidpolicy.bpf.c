@@ -115,9 +115,10 @@ struct {
 } decision_totals SEC(".maps");
 
 /*
- * Live processes holding a chosen pid, per namespace with a limit in force,
- * pruned when the namespace dies. 65,536 namespaces: beyond, a limited
- * namespace without an entry yet denies (reason accounting).
+ * Live processes holding a chosen pid, per namespace with a limit in force
+ * while it has any. 65,536 namespaces: beyond, or beyond its tenant's share
+ * (config[PIDPOLICY_CONFIG_TENANT_SHARE]), a limited namespace without an
+ * entry yet denies (reason accounting).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -142,8 +143,9 @@ struct {
 
 /*
  * Charges of each live struct pid with chosen numbers, by its address.
- * 262,144 pids: a charge that finds no room is never given back
- * (config[PIDPOLICY_CONFIG_CHARGES_KEPT]), so limits err toward denying.
+ * 262,144 pids: a charge that finds no room, or none in its caller's
+ * tenant's share, is never given back (config[PIDPOLICY_CONFIG_CHARGES_KEPT]),
+ * so limits err toward denying.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -155,13 +157,27 @@ struct {
 } charged SEC(".maps");
 
 /*
- * Event rate per namespace, for callers outside the initial user namespace.
- * 16,384 namespaces, least recent forgotten (their bucket starts full).
+ * What each guest tenant holds of chosen_live and charged, and all of them
+ * together (PIDPOLICY_TENANT_GUESTS), against their shares. 65,536 tenants
+ * (uids owning user namespaces): beyond, a new tenant's charges deny.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct pidpolicy_tenant_key);
+	__type(value, struct pidpolicy_tenant_usage);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tenants SEC(".maps");
+
+/*
+ * Event rate per guest tenant, for callers outside the initial user
+ * namespace. 16,384 tenants, least recent forgotten (their bucket starts full).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
-	__type(key, struct pidpolicy_ns_key);
+	__type(key, struct pidpolicy_tenant_key);
 	__type(value, struct pidpolicy_event_budget);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } event_budget SEC(".maps");
@@ -204,7 +220,7 @@ struct {
 
 /*
  * Decisions for `pidpolicy monitor` of callers in user namespaces,
- * rate-limited per namespace: 256 KiB, about 3,600 events.
+ * rate-limited per tenant: 256 KiB, about 3,600 events.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -271,13 +287,13 @@ static __always_inline struct pidpolicy_decisions *ns_counters(__u32 ns_inum)
 
 static __always_inline void count_decision(struct pidpolicy_decisions *d, __u32 verdict)
 {
-	/* per-CPU values: plain increments do not race */
+	/* per-CPU values, but a program can be preempted on its CPU */
 	if (verdict == PIDPOLICY_DENY)
-		d->denied++;
+		__sync_fetch_and_add(&d->denied, 1);
 	else if (verdict == PIDPOLICY_AUDIT)
-		d->audited++;
+		__sync_fetch_and_add(&d->audited, 1);
 	else
-		d->allowed++;
+		__sync_fetch_and_add(&d->allowed, 1);
 }
 
 static __always_inline struct pidpolicy_decisions *total(__u32 slot)
@@ -286,36 +302,147 @@ static __always_inline struct pidpolicy_decisions *total(__u32 slot)
 }
 
 /*
- * Add delta to the live count of a namespace; the count after it, or -1 if
- * the namespace has no counter and none could be made.
+ * The tenant of user namespace u: the uid owning its top-level ancestor.
+ * Levels go down by one a parent, from at most 32.
  */
-static __always_inline __s64 add_live(__u32 ns_inum, __s64 delta)
+static __always_inline __u32 tenant_of(struct user_namespace *u)
+{
+	int i;
+
+	for (i = 0; i < 32 && BPF_CORE_READ(u, level) > 1; i++)
+		u = BPF_CORE_READ(u, parent);
+	return BPF_CORE_READ(u, level) ? BPF_CORE_READ(u, owner.val) : PIDPOLICY_TENANT_HOST;
+}
+
+static __always_inline struct pidpolicy_tenant_usage *tenant_usage(__u32 uid)
+{
+	struct pidpolicy_tenant_key key = { .uid = uid };
+	struct pidpolicy_tenant_usage *u = bpf_map_lookup_elem(&tenants, &key), zero = {};
+
+	if (u)
+		return u;
+	bpf_map_update_elem(&tenants, &key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&tenants, &key);
+}
+
+/* Take one more of what is limited by share slot (its sum with what): 0 if over it. */
+static __always_inline int share_take_one(struct pidpolicy_tenant_usage *u, __u32 what,
+					  __u32 slot)
+{
+	__u64 *max = config_slot(slot + what);
+
+	if (!max || what >= PIDPOLICY_SHARES)
+		return 0;
+	if (__sync_fetch_and_add(&u->held[what], 1) < (__s64)*max)
+		return 1;
+	__sync_fetch_and_add(&u->held[what], -1);
+	return 0;
+}
+
+/*
+ * May tenant make one more entry of kind what? Guests within their own share
+ * and all guests' together; the host always.
+ */
+static __always_inline int share_take(__u32 tenant, __u32 what)
+{
+	struct pidpolicy_tenant_usage *u, *all;
+
+	if (tenant == PIDPOLICY_TENANT_HOST)
+		return 1;
+	u = tenant_usage(tenant);
+	all = tenant_usage(PIDPOLICY_TENANT_GUESTS);
+	if (!u || !all || !share_take_one(u, what, PIDPOLICY_CONFIG_TENANT_SHARE))
+		return 0;
+	if (share_take_one(all, what, PIDPOLICY_CONFIG_GUESTS_SHARE))
+		return 1;
+	__sync_fetch_and_add(&u->held[what], -1);
+	return 0;
+}
+
+static __always_inline void share_give(__u32 tenant, __u32 what)
+{
+	struct pidpolicy_tenant_key key = { .uid = tenant };
+	struct pidpolicy_tenant_usage *u;
+
+	if (tenant == PIDPOLICY_TENANT_HOST || what >= PIDPOLICY_SHARES)
+		return;
+	u = bpf_map_lookup_elem(&tenants, &key);
+	if (u)
+		__sync_fetch_and_add(&u->held[what], -1);
+	key.uid = PIDPOLICY_TENANT_GUESTS;
+	u = bpf_map_lookup_elem(&tenants, &key);
+	if (u)
+		__sync_fetch_and_add(&u->held[what], -1);
+}
+
+/* Delete a namespace's counter, giving its tenant's share back. */
+static __always_inline void delete_live(struct pidpolicy_ns_key *key, __u32 tenant)
+{
+	if (!bpf_map_delete_elem(&chosen_live, key))
+		share_give(tenant, PIDPOLICY_SHARE_NAMESPACES);
+}
+
+/*
+ * One more live process with a chosen pid in namespace ns_inum of tenant:
+ * the count with it, or -1 if it has no counter and none could be made.
+ */
+static __always_inline __s64 add_live(__u32 ns_inum, __u32 tenant)
+{
+	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
+	struct pidpolicy_chosen one = { .live = 1, .tenant = tenant }, *c;
+	__s64 old;
+	int try;
+
+	/* twice: a counter found being deleted is gone at the second look */
+	for (try = 0; try < 2; try++) {
+		c = bpf_map_lookup_elem(&chosen_live, &key);
+		if (c) {
+			old = __sync_fetch_and_add(&c->live, 1);
+			if (old >= 0)
+				return old + 1;
+			continue;
+		}
+		if (!share_take(tenant, PIDPOLICY_SHARE_NAMESPACES))
+			return -1;
+		if (!bpf_map_update_elem(&chosen_live, &key, &one, BPF_NOEXIST))
+			return 1;
+		share_give(tenant, PIDPOLICY_SHARE_NAMESPACES);
+	}
+	return -1;
+}
+
+/*
+ * One fewer. At zero the counter goes, unless a charge came first: it is
+ * marked deleted with one compare-and-swap, which an add_live() that raced
+ * in before it prevents and one after it sees.
+ */
+static __always_inline void sub_live(__u32 ns_inum)
 {
 	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
 	struct pidpolicy_chosen *c = bpf_map_lookup_elem(&chosen_live, &key);
 
-	if (!c && delta < 0)
-		return 0;	/* its namespace died, and its count with it */
-	if (!c) {
-		struct pidpolicy_chosen zero = {};
+	/* ns_inum 0: a charge kept for good (keep_charge_if_its()) */
+	if (!c)
+		return;	/* its namespace died, and its count with it */
+	if (__sync_fetch_and_add(&c->live, -1) != 1)
+		return;
+	if (__sync_val_compare_and_swap(&c->live, 0, PIDPOLICY_LIVE_DELETED) == 0)
+		delete_live(&key, c->tenant);
+}
 
-		bpf_map_update_elem(&chosen_live, &key, &zero, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&chosen_live, &key);
-		if (!c)
-			return -1;
-	}
-	return __sync_fetch_and_add(&c->live, delta) + delta;
+/* bpf_loop() callback: give back charge i of *c. */
+static long uncharge_one(__u64 i, struct pidpolicy_charges **c)
+{
+	if (i >= (*c)->nr || i >= PIDPOLICY_MAX_LEVELS)
+		return 1;
+	sub_live((*c)->ns_inum[i]);
+	return 0;
 }
 
 static __always_inline void uncharge(struct pidpolicy_charges *charges)
 {
-	__u32 i;
-
-	for (i = 0; i < PIDPOLICY_MAX_LEVELS; i++) {
-		if (i >= charges->nr)
-			break;
-		add_live(charges->ns_inum[i], -1);
-	}
+	/* a loop of helpers' worth of branches: the verifier walks it once */
+	bpf_loop(PIDPOLICY_MAX_LEVELS, uncharge_one, &charges, 0);
 	charges->nr = 0;
 }
 
@@ -323,7 +450,8 @@ static __always_inline void uncharge(struct pidpolicy_charges *charges)
  * Count the chosen pid against its namespace's limit, for the rest of
  * alloc_pid(): the live count with it, or -1 if it could not be recorded.
  */
-static __always_inline __s64 charge(struct task_struct *task, __u32 ns_inum, __u32 level)
+static __always_inline __s64 charge(struct task_struct *task, __u32 caller_tenant,
+				    __u32 ns_inum, __u32 ns_tenant, __u32 level, pid_t pid)
 {
 	struct pidpolicy_charges *c;
 	__s64 live;
@@ -344,24 +472,27 @@ static __always_inline __s64 charge(struct task_struct *task, __u32 ns_inum, __u
 	nr = c->nr;
 	if (nr >= PIDPOLICY_MAX_LEVELS)
 		return -1;
-	live = add_live(ns_inum, 1);
+	live = add_live(ns_inum, ns_tenant);
 	if (live < 0)
 		return -1;
 	c->ns_inum[nr] = ns_inum;
+	c->level[nr] = level;
+	c->pid[nr] = pid;
 	c->last_level = level;
 	c->nr = nr + 1;
+	c->tenant = caller_tenant;
 	return live;
 }
 
 /*
- * May this event go to the shared ring buffer? A token bucket per target
- * namespace (GCRA): one that floods its own ns_last_pid spends its own
- * budget, not the other namespaces' room.
+ * May this event go to the shared ring buffer? A token bucket per caller's
+ * tenant (GCRA): one that floods from any number of namespaces spends its
+ * own budget, not the other tenants' room.
  */
-static __always_inline int within_rate(__u32 ns_inum, __u64 now)
+static __always_inline int within_rate(__u32 tenant, __u64 now)
 {
 	const __u64 interval = 1000000000ULL / PIDPOLICY_EVENTS_PER_SEC;
-	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
+	struct pidpolicy_tenant_key key = { .uid = tenant };
 	struct pidpolicy_event_budget *b, full = {};
 	__u64 tat, base;
 
@@ -384,8 +515,8 @@ static __always_inline void report(const struct pidpolicy_query *q,
 				   const struct pidpolicy_decision *d,
 				   struct pidpolicy_decisions *counters,
 				   struct pidpolicy_decisions *totals,
-				   struct task_struct *task, struct pid_namespace *ns,
-				   __u32 source)
+				   struct task_struct *task, __u32 caller_tenant,
+				   struct pid_namespace *ns, __u32 source)
 {
 	struct pidpolicy_event *e;
 	__u64 now = bpf_ktime_get_ns(), *all;
@@ -396,13 +527,13 @@ static __always_inline void report(const struct pidpolicy_query *q,
 		if (!all || *all < now)
 			return;
 	}
-	if (BPF_CORE_READ(task, cred, user_ns, level) != 0) {
+	if (caller_tenant != PIDPOLICY_TENANT_HOST) {
 		ring = &events;
-		if (!within_rate(q->ns_inum, now)) {
+		if (!within_rate(caller_tenant, now)) {
 			if (counters)
-				counters->suppressed++;
+				__sync_fetch_and_add(&counters->suppressed, 1);
 			if (totals)
-				totals->suppressed++;
+				__sync_fetch_and_add(&totals->suppressed, 1);
 			config_add(PIDPOLICY_CONFIG_EVENTS_SUPPRESSED, 1);
 			return;
 		}
@@ -453,11 +584,13 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 		.uid = BPF_CORE_READ(task, cred, euid.val),
 		.cgroup_id = bpf_get_current_cgroup_id(),
 	};
+	__u32 caller_tenant;
 	__s64 live;
 	int level;
 
 	if (ret)	/* an earlier BPF program on this hook refused */
 		return ret;
+	caller_tenant = tenant_of(BPF_CORE_READ(task, cred, user_ns));
 	/* for cgroup-tree rules; 0 past the caller's own level */
 	for (level = 0; level < PIDPOLICY_CGROUP_TREE_LEVELS; level++) {
 		q.cgroup_tree[level] = bpf_get_current_ancestor_cgroup_id(level);
@@ -472,7 +605,8 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 	 * every charge of the call back.
 	 */
 	if (pidpolicy_limited(&d) && source != PID_CHOICE_NS_LAST_PID) {
-		live = charge(task, q.ns_inum, BPF_CORE_READ(ns, level));
+		live = charge(task, caller_tenant, q.ns_inum,
+			      tenant_of(BPF_CORE_READ(ns, user_ns)), BPF_CORE_READ(ns, level), nr);
 		if (live < 0)
 			pidpolicy_unaccounted(&d);
 		else
@@ -484,41 +618,125 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 	all = total(PIDPOLICY_TOTAL_ALL);
 	if (all)
 		count_decision(all, d.verdict);
-	report(&q, &d, counters, all, task, ns, source);
+	report(&q, &d, counters, all, task, caller_tenant, ns, source);
 	return d.verdict == PIDPOLICY_DENY ? -PIDPOLICY_DENY_ERRNO : 0;
+}
+
+/* Has pid number nr at level, in the namespace of number ns_inum? */
+static __always_inline int pid_has(struct pid *pid, __u32 level, pid_t nr, __u32 ns_inum)
+{
+	struct upid u = {};
+
+	if (level > BPF_CORE_READ(pid, level))
+		return 0;
+	/* numbers[] is indexed by level: read it as memory, not through BTF */
+	bpf_probe_read_kernel(&u, sizeof(u), (void *)((__u64)pid +
+			      bpf_core_field_offset(struct pid, numbers) +
+			      level * bpf_core_type_size(struct upid)));
+	return u.nr == nr && BPF_CORE_READ(u.ns, ns.inum) == ns_inum;
+}
+
+struct keep_only_ctx {
+	struct pidpolicy_charges *c;
+	struct pid *pid;
+	int any;		/* a charge is the pid's */
+	__u64 mine;		/* how many: only counted, never tested */
+};
+
+/*
+ * bpf_loop() callback: keep charge i if ctx->pid has it; else drop it from
+ * the charges (ns_inum 0, no namespace's), kept for good. Nothing here
+ * counts per iteration, so the verifier walks the callback once.
+ */
+static long keep_charge_if_its(__u64 i, struct keep_only_ctx *ctx)
+{
+	struct pidpolicy_charges *c = ctx->c;
+
+	if (i >= c->nr || i >= PIDPOLICY_MAX_LEVELS)
+		return 1;
+	if (pid_has(ctx->pid, c->level[i], c->pid[i], c->ns_inum[i])) {
+		ctx->any = 1;
+		ctx->mine++;
+		return 0;
+	}
+	if (c->ns_inum[i])
+		config_add(PIDPOLICY_CONFIG_CHARGES_KEPT, 1);
+	c->ns_inum[i] = 0;
+	return 0;
+}
+
+/*
+ * Charges of c that new pid has; the others (left by a call whose exit was
+ * skipped) are kept for good: whether their pid lives is unknown. How many
+ * are the pid's in *mine; 0 if none is.
+ */
+static __always_inline int keep_only_charges_of(struct pidpolicy_charges *c, struct pid *pid,
+						__u64 *mine)
+{
+	struct keep_only_ctx ctx = { .c = c, .pid = pid };
+
+	bpf_loop(PIDPOLICY_MAX_LEVELS, keep_charge_if_its, &ctx, 0);
+	*mine = ctx.mine;
+	return ctx.any;
 }
 
 /*
  * alloc_pid() is done with every level: keep the charges of a new pid until
  * free_pid(), or give them back if it failed.
  */
+static __always_inline void hand_over(struct pidpolicy_charges *c, struct pid *ret)
+{
+	struct pidpolicy_charges *stale;
+	__u64 pid = (__u64)ret, mine;
+	long err;
+
+	if (pid >= (__u64)-4095) {
+		uncharge(c);
+		return;
+	}
+	if (!keep_only_charges_of(c, ret, &mine)) {
+		c->nr = 0;
+		return;
+	}
+	stale = bpf_map_lookup_elem(&charged, &pid);
+	if (stale) {
+		/* a struct pid freed while free_pid_entry did not run */
+		uncharge(stale);
+		share_give(stale->tenant, PIDPOLICY_SHARE_PIDS);
+		bpf_map_delete_elem(&charged, &pid);
+	}
+	err = -1;
+	if (share_take(c->tenant, PIDPOLICY_SHARE_PIDS)) {
+		err = bpf_map_update_elem(&charged, &pid, c, BPF_NOEXIST);
+		if (err)
+			share_give(c->tenant, PIDPOLICY_SHARE_PIDS);
+	}
+	/* no room to remember them: keep the charges, limits deny early */
+	if (err)
+		config_add(PIDPOLICY_CONFIG_CHARGES_KEPT, mine);
+	c->nr = 0;
+}
+
+/*
+ * The kernel skips a tracing program that would run again on a CPU where
+ * it is running (preempted there), and this one's miss keeps charges for
+ * good: the body runs with preemption off, so only the trampoline's few
+ * instructions around it leave room for a miss.
+ */
+extern void bpf_preempt_disable(void) __ksym;
+extern void bpf_preempt_enable(void) __ksym;
+
 SEC("fexit/alloc_pid")
 int BPF_PROG(alloc_pid_exit, struct pid_namespace *ns, pid_t *set_tid,
 	     size_t set_tid_size, enum pid_choice_source source, struct pid *ret)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	struct pidpolicy_charges *c, *stale;
-	__u64 pid = (__u64)ret;
-	long err;
+	struct pidpolicy_charges *c;
 
-	c = bpf_task_storage_get(&charging, task, 0, 0);
-	if (!c || !c->nr)
-		return 0;
-	if (pid >= (__u64)-4095) {
-		uncharge(c);
-		return 0;
-	}
-	err = bpf_map_update_elem(&charged, &pid, c, BPF_NOEXIST);
-	stale = err ? bpf_map_lookup_elem(&charged, &pid) : NULL;
-	if (stale) {
-		/* a struct pid freed while free_pid_entry did not run */
-		uncharge(stale);
-		err = bpf_map_update_elem(&charged, &pid, c, BPF_EXIST);
-	}
-	/* no room to remember them: keep the charges, limits deny early */
-	if (err)
-		config_add(PIDPOLICY_CONFIG_CHARGES_KEPT, c->nr);
-	c->nr = 0;
+	bpf_preempt_disable();
+	c = bpf_task_storage_get(&charging, bpf_get_current_task_btf(), 0, 0);
+	if (c && c->nr)
+		hand_over(c, ret);
+	bpf_preempt_enable();
 	return 0;
 }
 
@@ -527,12 +745,16 @@ SEC("fentry/free_pid")
 int BPF_PROG(free_pid_entry, struct pid *pid)
 {
 	__u64 key = (__u64)pid;
-	struct pidpolicy_charges *c = bpf_map_lookup_elem(&charged, &key);
+	struct pidpolicy_charges *c;
 
-	if (!c)
-		return 0;
-	uncharge(c);
-	bpf_map_delete_elem(&charged, &key);
+	bpf_preempt_disable();	/* as alloc_pid_exit */
+	c = bpf_map_lookup_elem(&charged, &key);
+	if (c) {
+		uncharge(c);
+		if (!bpf_map_delete_elem(&charged, &key))
+			share_give(c->tenant, PIDPOLICY_SHARE_PIDS);
+	}
+	bpf_preempt_enable();
 	return 0;
 }
 
@@ -592,13 +814,15 @@ SEC("fentry/proc_free_inum")
 int BPF_PROG(retire_ns, unsigned int inum)
 {
 	struct pidpolicy_ns_key key = { .ns_inum = inum };
+	struct pidpolicy_chosen *c;
 
 	/* its decisions stay counted: in the retired total */
 	if (bpf_map_lookup_elem(&decisions, &key))
 		bpf_loop(PIDPOLICY_MAX_CPUS, retire_cpu, &key, 0);
 	bpf_map_delete_elem(&decisions, &key);
-	bpf_map_delete_elem(&chosen_live, &key);
-	bpf_map_delete_elem(&event_budget, &key);
+	c = bpf_map_lookup_elem(&chosen_live, &key);
+	if (c)
+		delete_live(&key, c->tenant);
 	if (!bpf_map_lookup_elem(&ns_index, &key))
 		return 0;
 	bpf_for_each_map_elem(&rules, retire_rule, &inum, 0);

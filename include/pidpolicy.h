@@ -65,7 +65,14 @@ enum pidpolicy_config_slot {
 	PIDPOLICY_CONFIG_CHARGES_KEPT = 4,	/* charges `charged` had no room
 						 * for, or whose alloc_pid_exit was
 						 * skipped: never given back */
-	PIDPOLICY_CONFIG_SLOTS,
+	/*
+	 * What one guest tenant, and all of them together, may hold of the
+	 * maps their namespaces and processes fill (pidpolicy load sets them
+	 * from the maps' sizes), by enum pidpolicy_tenant_share.
+	 */
+	PIDPOLICY_CONFIG_TENANT_SHARE = 5,	/* 5, 6: one guest tenant */
+	PIDPOLICY_CONFIG_GUESTS_SHARE = 7,	/* 7, 8: all guest tenants */
+	PIDPOLICY_CONFIG_SLOTS = 9,
 };
 
 enum pidpolicy_reason {
@@ -132,10 +139,43 @@ struct pidpolicy_ns_policy {
 					 * PIDPOLICY_NO_LIMIT: the default's or none */
 };
 
-/* Value of map `chosen_live`: processes of a namespace whose pid there was
- * chosen by their creator and that still hold it (plus those being created). */
+/*
+ * Value of map `chosen_live`: processes of a namespace whose pid there was
+ * chosen by their creator and that still hold it (plus those being created).
+ * An entry goes when its count drops to zero: PIDPOLICY_LIVE_DELETED marks
+ * one being deleted, which a charge must not count on.
+ */
 struct pidpolicy_chosen {
 	__s64 live;
+	__u32 tenant;			/* the namespace's: whose share it takes */
+	__u32 reserved;
+};
+
+#define PIDPOLICY_LIVE_DELETED	(-(1LL << 62))
+
+/*
+ * A tenant is whoever owns a top-level user namespace (a child of the
+ * initial one), by the owner's uid: an unprivileged user is one tenant
+ * however many namespaces it makes. The host (the initial user namespace)
+ * is PIDPOLICY_TENANT_HOST and has no share: guests never take its room.
+ */
+#define PIDPOLICY_TENANT_HOST	0xffffffffu	/* (uid_t)-1 is no one's uid */
+#define PIDPOLICY_TENANT_GUESTS	0xfffffffeu	/* all guest tenants together */
+
+enum pidpolicy_tenant_share {
+	PIDPOLICY_SHARE_NAMESPACES = 0,	/* entries of chosen_live */
+	PIDPOLICY_SHARE_PIDS = 1,	/* entries of charged */
+	PIDPOLICY_SHARES,
+};
+
+/* Key of maps `tenants` and `event_budget`. */
+struct pidpolicy_tenant_key {
+	__u32 uid;			/* or PIDPOLICY_TENANT_HOST, _GUESTS */
+};
+
+/* Value of map `tenants`: what the tenant holds, by enum pidpolicy_tenant_share. */
+struct pidpolicy_tenant_usage {
+	__s64 held[PIDPOLICY_SHARES];
 };
 
 #define PIDPOLICY_MAX_LEVELS	33	/* MAX_PID_NS_LEVEL + 1 */
@@ -149,6 +189,14 @@ struct pidpolicy_charges {
 	__u32 nr;
 	__u32 last_level;		/* level of ns_inum[nr - 1] */
 	__u32 ns_inum[PIDPOLICY_MAX_LEVELS];
+	__u32 tenant;			/* the caller's: whose share its entry takes */
+	/*
+	 * The level and number each charge was for: alloc_pid_exit keeps
+	 * only those its new pid has, so a charge left by a call whose exit
+	 * was skipped is never taken for another pid's and given back.
+	 */
+	__u32 level[PIDPOLICY_MAX_LEVELS];
+	__s32 pid[PIDPOLICY_MAX_LEVELS];
 };
 
 /*
@@ -165,13 +213,13 @@ struct pidpolicy_ns_index {
 
 /*
  * Events of callers outside the initial user namespace are rate-limited per
- * target namespace: a token bucket of PIDPOLICY_EVENTS_BURST events that
+ * caller's tenant (no number of namespaces multiplies it): a token bucket of PIDPOLICY_EVENTS_BURST events that
  * refills at PIDPOLICY_EVENTS_PER_SEC (a GCRA: one theoretical arrival time).
  */
 #define PIDPOLICY_EVENTS_PER_SEC	50
 #define PIDPOLICY_EVENTS_BURST		100
 
-/* Value of map `event_budget`, keyed by struct pidpolicy_ns_key. */
+/* Value of map `event_budget`, keyed by struct pidpolicy_tenant_key. */
 struct pidpolicy_event_budget {
 	__u64 tat_ns;			/* bucket empty until this time */
 };

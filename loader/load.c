@@ -98,7 +98,7 @@ static int check_bpf_fs(void)
  * a stale charge at a reused struct pid address would never be given back.
  */
 static const char *const runtime_maps[] = {
-	"decisions", "chosen_live", "charging", "charged", "event_budget",
+	"decisions", "chosen_live", "charging", "charged", "tenants", "event_budget",
 	"events", "host_events",
 };
 
@@ -245,6 +245,37 @@ static int load_skel(struct pidpolicy_bpf *skel, struct load_undo *u)
 	return 0;
 }
 
+/*
+ * What guest tenants may hold of the maps their namespaces and processes
+ * fill: a 64th each, half all together, so that the host keeps half and
+ * one tenant exhausts only its own share.
+ */
+static int set_tenant_shares(struct pidpolicy_bpf *skel)
+{
+	const struct bpf_map *fills[PIDPOLICY_SHARES] = {
+		[PIDPOLICY_SHARE_NAMESPACES] = skel->maps.chosen_live,
+		[PIDPOLICY_SHARE_PIDS] = skel->maps.charged,
+	};
+	int fd = bpf_map__fd(skel->maps.config);
+	__u32 i, slot;
+	__u64 n;
+
+	for (i = 0; i < PIDPOLICY_SHARES; i++) {
+		n = bpf_map__max_entries(fills[i]) / 64;
+		slot = PIDPOLICY_CONFIG_TENANT_SHARE + i;
+		if (bpf_map_update_elem(fd, &slot, &n, BPF_ANY))
+			goto fail;
+		n = bpf_map__max_entries(fills[i]) / 2;
+		slot = PIDPOLICY_CONFIG_GUESTS_SHARE + i;
+		if (bpf_map_update_elem(fd, &slot, &n, BPF_ANY))
+			goto fail;
+	}
+	return 0;
+fail:
+	err_msg("failed to write the tenants' shares to map config: %s", strerror(errno));
+	return EXIT_RUNTIME;
+}
+
 /* The freshly loaded maps filled with policy p, before anything is attached. */
 static int fill_maps(struct pidpolicy_bpf *skel, int dir, const struct policy *p,
 		     const char *name)
@@ -352,7 +383,8 @@ int cmd_load(const struct env *env, const struct pins *pins)
 	 * retire_ns runs before the maps are filled: a namespace that dies
 	 * after its entries are written takes them with it.
 	 */
-	err = load_skel(skel, &undo) ?: attach_progs(skel, links, 0, NR_PROGS - 1);
+	err = load_skel(skel, &undo) ?: set_tenant_shares(skel) ?:
+	      attach_progs(skel, links, 0, NR_PROGS - 1);
 	if (!err && env->policy_arg)
 		err = fill_maps(skel, dir, &p, env->policy_arg);
 	err = err ?: attach_progs(skel, links, NR_PROGS - 1, NR_PROGS) ?:

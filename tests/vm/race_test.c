@@ -523,10 +523,11 @@ static void expect_pool_free(void)
 	}
 }
 
-/* Every pin a complete load leaves: 14 maps, 4 programs, 4 links. */
+/* Every pin a complete load leaves: 16 maps, 4 programs, 4 links. */
 static const char *const all_pins[] = {
-	"config", "rules", "rule_pids", "ns_policy", "ns_index", "decisions", "chosen_live",
-	"charging", "charged", "event_budget", "rcu_barrier_inner", "rcu_barrier", "events",
+	"config", "rules", "rule_pids", "ns_policy", "ns_index", "decisions", "decision_totals",
+	"chosen_live", "charging", "charged", "tenants", "event_budget", "rcu_barrier_inner",
+	"rcu_barrier", "events",
 	"host_events", "pid_choose", "alloc_pid_exit", "free_pid_entry", "retire_ns",
 	"pid_choose_link", "alloc_pid_exit_link", "free_pid_entry_link", "retire_ns_link",
 };

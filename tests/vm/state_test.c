@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -38,46 +40,54 @@ struct held_ns {
 	__u32 inum;
 };
 
+#define ATTACKER	65534	/* an unprivileged user: one tenant */
+#define NEIGHBOUR	65533	/* another one */
+
 /*
- * The attacker's user namespace (root there is uid 65534 outside), made
- * once: a new user namespace takes an inode number from the same pool as
- * the pid namespaces made in it. Its keeper lives until the test ends.
+ * The user namespace of unprivileged user uid (root there is uid outside),
+ * made once: a new user namespace takes an inode number from the same pool
+ * as the pid namespaces made in it. Its keeper lives until the test ends.
  */
-static int attacker_userns(void)
+static int userns_of(uid_t uid)
 {
-	static int fd = -1;
+	static int fds[2] = { -1, -1 };
+	int *fd = &fds[uid == ATTACKER], pfd[2];
 	char path[64], c;
-	int fds[2];
 	pid_t keeper;
 
-	if (fd >= 0)
-		return fd;
-	ASSERT_EQ(pipe(fds), 0);
+	if (*fd >= 0)
+		return *fd;
+	ASSERT_EQ(pipe(pfd), 0);
 	keeper = fork();
 	ASSERT_GE(keeper, 0);
 	if (keeper == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		become_userns_root();
-		ASSERT_EQ(write(fds[1], "", 1), 1);
+		become_userns_root_of(uid);
+		ASSERT_EQ(write(pfd[1], "", 1), 1);
 		pause();
 		_exit(0);
 	}
-	ASSERT_EQ(read(fds[0], &c, 1), 1);
+	ASSERT_EQ(read(pfd[0], &c, 1), 1);
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)keeper);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	ASSERT_GE(fd, 0);
-	return fd;
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(*fd, 0);
+	return *fd;
+}
+
+static int attacker_userns(void)
+{
+	return userns_of(ATTACKER);
 }
 
 /*
- * A new pid namespace, made by root or, if by_attacker, by root of the
- * attacker's user namespace. If choose, its maker then creates a child with
- * pid choose there, which exits at once: 0 or the errno of clone2 is
- * returned.
+ * A new pid namespace, made by root or, if uid, by root of user uid's user
+ * namespace. If choose, its maker then creates a child with pid choose
+ * there, which exits at once or, if keep, lives as long as the namespace:
+ * 0 or the errno of clone2 is returned.
  */
-static int hold_pidns(struct held_ns *ns, int by_attacker, pid_t choose)
+static int hold_pidns_of(struct held_ns *ns, uid_t uid, pid_t choose, int keep)
 {
-	int userns = by_attacker ? attacker_userns() : -1, fds[2], err = 0;
+	int userns = uid ? userns_of(uid) : -1, fds[2], err = 0;
 	pid_t init, child;
 
 	ASSERT_EQ(pipe(fds), 0);
@@ -86,7 +96,7 @@ static int hold_pidns(struct held_ns *ns, int by_attacker, pid_t choose)
 	if (ns->holder == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (userns >= 0) {
-			drop_to_nobody(0);
+			drop_to_uid(uid, 0);
 			/* its owner's euid: every capability in it */
 			ASSERT_EQ(setns(userns, CLONE_NEWUSER), 0);
 		}
@@ -102,12 +112,19 @@ static int hold_pidns(struct held_ns *ns, int by_attacker, pid_t choose)
 			_exit(1);
 		/* our children start in the new namespace */
 		child = choose ? clone2_fork(&choose, 1, 0) : 0;
-		if (child == 0 && choose)
+		if (child == 0 && choose) {
+			if (keep)
+				pause();	/* until init dies */
 			_exit(0);
-		err = child < 0 ? errno : choose ? wait_exit(child) : 0;
+		}
+		err = child < 0 ? errno : choose && !keep ? wait_exit(child) : 0;
 		if (write(fds[1], &err, sizeof(err)) != sizeof(err))
 			_exit(1);
-		_exit(wait_exit(init) == 128 + SIGKILL ? 0 : 1);
+		/* reap a kept child too: init's exit waits for it */
+		do
+			child = waitpid(-1, &err, 0);
+		while (child > 0 && child != init);
+		_exit(child == init && WIFSIGNALED(err) && WTERMSIG(err) == SIGKILL ? 0 : 1);
 	}
 	close(fds[1]);
 	ASSERT_EQ(read(fds[0], &init, sizeof(init)), (ssize_t)sizeof(init));
@@ -117,6 +134,11 @@ static int hold_pidns(struct held_ns *ns, int by_attacker, pid_t choose)
 	ns->init = init;
 	ns->inum = ns_inum_of(init);
 	return err;
+}
+
+static int hold_pidns(struct held_ns *ns, int by_attacker, pid_t choose)
+{
+	return hold_pidns_of(ns, by_attacker ? ATTACKER : 0, choose, 0);
 }
 
 static void drop_pidns(struct held_ns *ns)
@@ -168,6 +190,28 @@ static void stop_monitor(pid_t mon, char *out, size_t size)
 	ASSERT_GE(harness_read_file(MON_OUT, out, size), 0);
 }
 
+/*
+ * As a user namespace's root (attacker_userns() first), create pid
+ * namespaces until one gets inode number inum, which the kernel frees once
+ * the last reference to its namespace goes (RCU). Each first chooses pid
+ * choose (0: none), which must end in want_err. Returns the index in
+ * next[] of the one with the number; every next[0..index] is held.
+ */
+static int take_number(__u32 inum, struct held_ns next[MAX_TRIES], pid_t choose, int want_err)
+{
+	int n = 0;
+
+	do {
+		ASSERT_EQ(hold_pidns(&next[n], 1, choose), want_err);
+		if (next[n].inum == inum)
+			return n;
+		usleep(50000);
+	} while (++n < MAX_TRIES);
+	harness_fail(__FILE__, __LINE__, 1, "no new namespace got number %u in %d tries",
+		     inum, MAX_TRIES);
+	return -1;
+}
+
 /* ---- 1. a namespace's entries die with it ------------------------------- */
 
 /*
@@ -181,7 +225,7 @@ TEST_TIMEOUT(a_dead_namespaces_entries_do_not_govern_the_next_with_its_number, 1
 {
 	struct held_ns a, next[MAX_TRIES];
 	char out[4096], num[16];
-	int n = 0, i;
+	int n, i;
 
 	fresh_policy();
 	hold_pidns(&a, 0, 0);
@@ -195,14 +239,7 @@ TEST_TIMEOUT(a_dead_namespaces_entries_do_not_govern_the_next_with_its_number, 1
 
 	attacker_userns();	/* made now, it takes no number A frees */
 	drop_pidns(&a);
-	/* the number is freed once the last reference to A goes (RCU) */
-	do {
-		hold_pidns(&next[n], 1, 0);
-		if (next[n].inum == a.inum)
-			break;
-		usleep(50000);
-	} while (++n < MAX_TRIES);
-	ASSERT_LT(n, MAX_TRIES);
+	n = take_number(a.inum, next, 0, 0);
 	printf("# namespace %u died; a user namespace's root got its number\n", a.inum);
 
 	/* its entries went with it, of every policy map and generation */
@@ -229,7 +266,7 @@ TEST_TIMEOUT(entries_retire_ns_missed_govern_no_namespace_given_the_number, 180)
 {
 	struct held_ns a, next[MAX_TRIES];
 	char out[4096], cmd[128];
-	int n = 0, i;
+	int n, i;
 
 	fresh_policy();
 	POLICY_OK("mode --default enforce");
@@ -241,13 +278,7 @@ TEST_TIMEOUT(entries_retire_ns_missed_govern_no_namespace_given_the_number, 180)
 	ASSERT_EQ(unlink(PIDPOLICY_PIN_DIR "/retire_ns_link"), 0);
 	attacker_userns();
 	drop_pidns(&a);
-	do {
-		hold_pidns(&next[n], 1, 0);
-		if (next[n].inum == a.inum)
-			break;
-		usleep(50000);
-	} while (++n < MAX_TRIES);
-	ASSERT_LT(n, MAX_TRIES);
+	n = take_number(a.inum, next, 0, 0);
 	printf("# namespace %u died unretired; a user namespace's root got its number\n",
 	       a.inum);
 	/* A's mode off is still in the maps, but it is not the successor's */
@@ -338,6 +369,116 @@ TEST_TIMEOUT(a_skipped_charge_handover_lets_no_process_past_a_limit, 180)
 	ASSERT_TRUE(strstr(out, "charges kept:   3") != NULL);
 	drop_pidns(&a);
 	fresh_policy();	/* alloc_pid_exit attached again */
+}
+
+/*
+ * A process in ns's namespace that creates children on command: step()
+ * with a pid makes a child with that pid chosen, living on; with 0 a plain
+ * child that exits at once. Each returns 0 or the errno of the creation.
+ */
+struct stepper {
+	pid_t pid;
+	int to, from;
+};
+
+static void start_stepper(struct stepper *st, const struct held_ns *ns)
+{
+	int to[2], from[2], fd, err, nr = 0;
+	pid_t want, child, kept[8];
+	char path[64];
+
+	ASSERT_EQ(pipe(to), 0);
+	ASSERT_EQ(pipe(from), 0);
+	st->pid = fork();
+	ASSERT_GE(st->pid, 0);
+	if (st->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(to[1]);	/* the test's ends: its close is our EOF */
+		close(from[0]);
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)ns->init);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || setns(fd, CLONE_NEWPID))
+			_exit(1);
+		while (read(to[0], &want, sizeof(want)) == sizeof(want)) {
+			child = want ? clone2_fork(&want, 1, 0) : fork();
+			if (child == 0) {
+				if (want)
+					pause();
+				_exit(0);
+			}
+			if (child > 0 && want && nr < 8)
+				kept[nr++] = child;
+			err = child < 0 ? errno : want ? 0 : wait_exit(child);
+			if (write(from[1], &err, sizeof(err)) != sizeof(err))
+				_exit(1);
+		}
+		/* reaped here: their namespace's end waits for it */
+		while (nr--) {
+			kill(kept[nr], SIGKILL);
+			wait_exit(kept[nr]);
+		}
+		_exit(0);
+	}
+	close(to[0]);
+	close(from[1]);
+	st->to = to[1];
+	st->from = from[0];
+}
+
+static int step(const struct stepper *st, pid_t pid)
+{
+	int err;
+
+	ASSERT_EQ(write(st->to, &pid, sizeof(pid)), (ssize_t)sizeof(pid));
+	ASSERT_EQ(read(st->from, &err, sizeof(err)), (ssize_t)sizeof(err));
+	return err;
+}
+
+static void stop_stepper(struct stepper *st)
+{
+	close(st->to);
+	close(st->from);
+	ASSERT_EQ(wait_exit(st->pid), 0);
+}
+
+/*
+ * A charge left in a process's accounting by a creation whose
+ * alloc_pid_exit was skipped must not be taken for the next pid it
+ * creates: that pid's exit would give back a count whose process lives.
+ * Under a limit of 1: a chosen 300 (its exit skipped), then a plain child
+ * that exits; a chosen 301 while 300 lives must be refused. Before, the
+ * plain child's exit took 300's charge with it, and 301 was created.
+ */
+TEST_TIMEOUT(a_charge_whose_exit_was_skipped_is_no_other_pids, 180)
+{
+	struct stepper st;
+	struct held_ns a;
+	int prog, link;
+
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	hold_pidns(&a, 0, 0);
+	POLICY_OK("allow --ns %u --uid 0 --pids 300-399", a.inum);
+	POLICY_OK("limit --ns %u --max-chosen 1", a.inum);
+	start_stepper(&st, &a);
+	prog = bpf_obj_get(PIN("alloc_pid_exit"));
+	ASSERT_GE(prog, 0);
+
+	ASSERT_EQ(unlink(PIN("alloc_pid_exit_link")), 0);
+	ASSERT_EQ(step(&st, 300), 0);	/* its exit skipped */
+	link = bpf_link_create(prog, 0, BPF_TRACE_FEXIT, NULL);
+	ASSERT_GE(link, 0);
+	ASSERT_EQ(bpf_obj_pin(link, PIN("alloc_pid_exit_link")), 0);
+	ASSERT_EQ(step(&st, 0), 0);	/* a plain child, exited */
+	ASSERT_EQ(chosen_live(a.inum), 1LL);
+	ASSERT_EQ(step(&st, 301), EPERM);
+	ASSERT_EQ(decisions_for(a.inum).denied, 1ULL);
+
+	stop_stepper(&st);
+	close(link);
+	close(prog);
+	drop_pidns(&a);
+	fresh_policy();
 }
 
 /* The allowed, denied and audited counts of `pidpolicy status`'s row name. */
@@ -442,7 +583,7 @@ TEST_TIMEOUT(no_entry_is_written_for_a_number_no_live_pid_namespace_has, 300)
 	struct held_ns a, next[MAX_TRIES];
 	char out[4096], before[4096], after[4096], want[128], file[256];
 	struct stat net;
-	int n = 0, i;
+	int n, i;
 	__u32 x;
 
 	fresh_policy();
@@ -494,13 +635,7 @@ TEST_TIMEOUT(no_entry_is_written_for_a_number_no_live_pid_namespace_has, 300)
 	POLICY_OK("mode --default enforce");
 
 	/* the next namespace given X is governed by the default */
-	do {
-		ASSERT_EQ(hold_pidns(&next[n], 1, 167), EPERM);
-		if (next[n].inum == x)
-			break;
-		usleep(50000);
-	} while (++n < MAX_TRIES);
-	ASSERT_LT(n, MAX_TRIES);
+	n = take_number(x, next, 167, EPERM);
 	printf("# namespace %u died; a user namespace's root got its number, and no pid\n", x);
 	for (i = 0; i <= n; i++)
 		drop_pidns(&next[i]);
@@ -518,6 +653,143 @@ static int waits_for_a_lock(pid_t pid)
 		if (strstr(line, "-> FLOCK") && strstr(line, want))
 			return 1;
 	return 0;
+}
+
+/*
+ * A process that holds n pid namespaces, each by an open file only (made
+ * and left at once: no process is in them, as one made to restore into).
+ * Their numbers go to inums[], the fd of the first to *fd0.
+ */
+static pid_t hold_pidns_by_files(int n, __u32 *inums, int *fd0)
+{
+	int fds[2], self, fd, i;
+	struct rlimit r = { n + 1024, n + 1024 };
+	size_t got;
+	ssize_t len;
+	struct stat st;
+	pid_t keeper;
+
+	ASSERT_EQ(pipe(fds), 0);
+	keeper = fork();
+	ASSERT_GE(keeper, 0);
+	if (keeper == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+		if (self < 0 || setrlimit(RLIMIT_NOFILE, &r))
+			_exit(1);
+		for (i = 0; i < n; i++) {
+			if (unshare(CLONE_NEWPID))
+				_exit(1);
+			fd = open("/proc/self/ns/pid_for_children", O_RDONLY);
+			if (fd < 0 || setns(self, CLONE_NEWPID) || fstat(fd, &st))
+				_exit(1);
+			inums[i] = (__u32)st.st_ino;
+			if (!i)
+				*fd0 = fd;
+		}
+		if (write(fds[1], fd0, sizeof(*fd0)) != sizeof(*fd0) ||
+		    write(fds[1], inums, n * sizeof(*inums)) != (ssize_t)(n * sizeof(*inums)))
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	ASSERT_EQ(read(fds[0], fd0, sizeof(*fd0)), (ssize_t)sizeof(*fd0));
+	for (got = 0; got < n * sizeof(*inums); got += (size_t)len) {
+		len = read(fds[0], (char *)inums + got, n * sizeof(*inums) - got);
+		ASSERT_GT(len, 0);
+	}
+	close(fds[0]);
+	return keeper;
+}
+
+/*
+ * A pid namespace alive through an open file or a bind mount only (made to
+ * restore into, before any process is in it) is live: an edit by number
+ * finds and holds it, and so does apply for 1,100 of them, past the 1,024
+ * files a process may open by default. It is refused once the mount goes.
+ * Before, only /proc/PID/ns/pid and pid_for_children were searched, with
+ * the default limit of open files: all of them were refused as dead.
+ */
+TEST_TIMEOUT(namespaces_held_by_a_file_or_a_mount_only_are_live, 300)
+{
+	static __u32 inums[1100];
+	char src[64], out[4096], *file, *at;
+	const char *bind = "/tmp/state-pidns";
+	pid_t keeper;
+	int fd0, i;
+
+	fresh_policy();
+	keeper = hold_pidns_by_files(1, inums, &fd0);
+	POLICY_OK("mode --ns %u audit", inums[0]);
+	ASSERT_EQ(policy_entries_of_ns(inums[0]), 1);
+
+	/* by a bind mount only */
+	close(open(bind, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+	snprintf(src, sizeof(src), "/proc/%d/fd/%d", (int)keeper, fd0);
+	ASSERT_EQ(mount(src, bind, NULL, MS_BIND, NULL), 0);
+	kill_and_reap(keeper);
+	POLICY_OK("limit --ns %u --max-chosen 3", inums[0]);
+	ASSERT_EQ(umount2(bind, MNT_DETACH), 0);
+	for (i = 0; i < MAX_TRIES && policy_entries_of_ns(inums[0]); i++)
+		usleep(100000);
+	ASSERT_LT(i, MAX_TRIES);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy mode --ns %u off 2>&1", inums[0]), 1);
+	assert_one_line_with(out, "no live pid namespace has inode");
+
+	/* 1,100 at once */
+	keeper = hold_pidns_by_files(1100, inums, &fd0);
+	file = malloc(1100 * 40);
+	ASSERT_TRUE(file != NULL);
+	for (i = 0, at = file; i < 1100; i++)
+		at += sprintf(at, "mode ns %u audit\n", inums[i]);
+	write_policy_file("/tmp/state-many.policy", file);
+	free(file);
+	POLICY_OK("apply /tmp/state-many.policy");
+	ASSERT_EQ(policy_entries_of_ns(inums[1099]), 1);
+	kill_and_reap(keeper);
+}
+
+/*
+ * Root dumps the policy, and applies the dump later (after a reboot, or as
+ * a backup): a namespace A it named has died meanwhile, and a user
+ * namespace's root got A's number (lowest free first). The dump names each
+ * namespace with its id (N@ID), so apply refuses A's statements, naming
+ * them, and changes nothing. Before, the dump named numbers only, and apply
+ * wrote A's "mode off" for the attacker's namespace.
+ */
+TEST_TIMEOUT(a_dumped_policy_is_not_applied_to_a_namespace_given_a_dead_ones_number, 300)
+{
+	struct held_ns a, next[MAX_TRIES];
+	char out[4096], before[4096], after[4096], want[128];
+	int n, i;
+
+	fresh_policy();
+	POLICY_OK("mode --default enforce");
+	attacker_userns();	/* made now, it takes no number A frees */
+	hold_pidns(&a, 0, 0);
+	POLICY_OK("mode --ns %u off", a.inum);
+	POLICY_OK("allow --ns %u --uid 0 --pids 300-399", a.inum);
+	ASSERT_EQ(harness_sh(NULL, 0, "pidpolicy dump > /tmp/state-dump.policy"), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "cat /tmp/state-dump.policy"), 0);
+	snprintf(want, sizeof(want), "\nmode ns %u@", a.inum);
+	ASSERT_TRUE(strstr(out, want) != NULL);
+	/* while A lives, the dump applies as it is */
+	POLICY_OK("apply /tmp/state-dump.policy");
+
+	drop_pidns(&a);
+	n = take_number(a.inum, next, 0, 0);
+	ASSERT_EQ(clone2_in(&next[n], 310), EPERM);
+	dump_policy(before, sizeof(before));
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy apply /tmp/state-dump.policy 2>&1"), 1);
+	snprintf(want, sizeof(want), "has died, and number %u is another namespace's now", a.inum);
+	assert_one_line_with(out, want);
+	ASSERT_TRUE(strstr(out, "pidpolicy: /tmp/state-dump.policy:") != NULL);
+	dump_policy(after, sizeof(after));
+	ASSERT_STREQ(after, before);
+	ASSERT_EQ(clone2_in(&next[n], 310), EPERM);
+	for (i = 0; i <= n; i++)
+		drop_pidns(&next[i]);
 }
 
 /*
@@ -659,9 +931,9 @@ static void unfill_chosen_live(int n)
 /*
  * A limit holds in every namespace (the default's). The map counting
  * chosen pids per namespace has room for two more namespaces (the rest
- * stands for namespaces an attacker already holds): root of a user
- * namespace takes them with two pid namespaces of its own, one chosen pid
- * each. Then root's restore into a new namespace cannot be counted: it is
+ * stands for namespaces whose chosen pids live): root of a user
+ * namespace takes them with two pid namespaces of its own, one live chosen
+ * pid each. Then root's restore into a new namespace cannot be counted: it is
  * denied, reason accounting, where it used to be allowed uncounted. The
  * attacker's namespaces die, their counters with them, and root succeeds.
  */
@@ -679,7 +951,7 @@ TEST_TIMEOUT(a_limit_that_cannot_count_a_pid_denies_it, 240)
 	POLICY_OK("limit --ns any --max-chosen 100");
 	filled = fill_chosen_live(2);
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(hold_pidns(&evil[i], 1, 500), 0);
+		ASSERT_EQ(hold_pidns_of(&evil[i], ATTACKER, 500, 1), 0);
 		ASSERT_EQ(decisions_for(evil[i].inum).allowed, 1ULL);
 	}
 	hold_pidns(&victim, 0, 0);
@@ -704,6 +976,116 @@ TEST_TIMEOUT(a_limit_that_cannot_count_a_pid_denies_it, 240)
 	drop_pidns(&victim);
 	drop_pidns(&free_ns);
 	unfill_chosen_live(filled);
+}
+
+/* What guest tenant uid holds of kind what (0 if it has no entry). */
+static __s64 tenant_holds(__u32 uid, __u32 what)
+{
+	struct pidpolicy_tenant_key key = { .uid = uid };
+	struct pidpolicy_tenant_usage u = {};
+	int fd = bpf_obj_get(PIN("tenants"));
+
+	ASSERT_GE(fd, 0);
+	bpf_map_lookup_elem(fd, &key, &u);
+	close(fd);
+	return u.held[what];
+}
+
+/* The test's capacity knob: what one guest tenant may hold of kind what. */
+static void set_tenant_share(__u32 what, __u64 n)
+{
+	__u32 slot = PIDPOLICY_CONFIG_TENANT_SHARE + what;
+	int fd = bpf_obj_get(PIN("config"));
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(bpf_map_update_elem(fd, &slot, &n, BPF_ANY), 0);
+	close(fd);
+}
+
+/*
+ * A user namespace's root makes one charged choice in each of 5 pid
+ * namespaces of its own and keeps the namespaces: the chosen processes
+ * exited, so no counter stays for them and the tenant holds nothing. Before,
+ * each counter stayed at zero until its namespace died, so 65,536 held
+ * namespaces (nsfs fds, seconds of work) left every other limited namespace
+ * refused. A live one is counted, and goes with its namespace.
+ */
+TEST_TIMEOUT(a_namespaces_counter_goes_with_its_last_chosen_pid, 180)
+{
+	struct held_ns evil[5], kept;
+	int i;
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --uid 65534 --pids 2-999");
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("limit --ns any --max-chosen 100");
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(hold_pidns(&evil[i], 1, 500), 0);
+		ASSERT_EQ(decisions_for(evil[i].inum).allowed, 1ULL);
+		ASSERT_EQ(entries_of_ns(PIN("chosen_live"), 0, evil[i].inum), 0);
+	}
+	ASSERT_EQ(tenant_holds(ATTACKER, PIDPOLICY_SHARE_NAMESPACES), 0LL);
+	ASSERT_EQ(tenant_holds(ATTACKER, PIDPOLICY_SHARE_PIDS), 0LL);
+
+	ASSERT_EQ(hold_pidns_of(&kept, ATTACKER, 500, 1), 0);
+	ASSERT_EQ(chosen_live(kept.inum), 1LL);
+	ASSERT_EQ(tenant_holds(ATTACKER, PIDPOLICY_SHARE_NAMESPACES), 1LL);
+	ASSERT_EQ(tenant_holds(ATTACKER, PIDPOLICY_SHARE_PIDS), 1LL);
+	drop_pidns(&kept);
+	ASSERT_EQ(entries_of_ns(PIN("chosen_live"), 0, kept.inum), 0);
+	ASSERT_EQ(tenant_holds(ATTACKER, PIDPOLICY_SHARE_NAMESPACES), 0LL);
+	ASSERT_EQ(tenant_holds(ATTACKER, PIDPOLICY_SHARE_PIDS), 0LL);
+	for (i = 0; i < 5; i++)
+		drop_pidns(&evil[i]);
+}
+
+/*
+ * One tenant fills its own share only. With a share of 3 namespaces (the
+ * test's knob; a 64th of chosen_live, 1,024, by default), root of a user
+ * namespace keeps chosen pids alive in 3 pid namespaces of its own: its 4th
+ * is refused (reason accounting), while another user's namespace and root's
+ * restore are counted and allowed. Before, one tenant could fill the map,
+ * and every limited namespace was refused, root's restores included.
+ */
+TEST_TIMEOUT(one_tenant_exhausts_only_its_own_share, 240)
+{
+	struct held_ns evil[4], other, host;
+	char out[8192];
+	pid_t mon;
+	int i;
+
+	fresh_policy();
+	POLICY_OK("allow --ns any --uid 0 --pids 2-999");
+	POLICY_OK("allow --ns any --uid %d --pids 2-999", ATTACKER);
+	POLICY_OK("allow --ns any --uid %d --pids 2-999", NEIGHBOUR);
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("limit --ns any --max-chosen 100");
+	set_tenant_share(PIDPOLICY_SHARE_NAMESPACES, 3);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(hold_pidns_of(&evil[i], ATTACKER, 500, 1), 0);
+	ASSERT_EQ(tenant_holds(ATTACKER, PIDPOLICY_SHARE_NAMESPACES), 3LL);
+	mon = start_monitor("pidpolicy", "", MON_OUT);
+	ASSERT_EQ(hold_pidns_of(&evil[3], ATTACKER, 500, 1), EPERM);
+	stop_monitor(mon, out, sizeof(out));
+	ASSERT_TRUE(strstr(out, "deny       accounting") != NULL);
+	ASSERT_EQ(decisions_for(evil[3].inum).denied, 1ULL);
+
+	ASSERT_EQ(hold_pidns_of(&other, NEIGHBOUR, 500, 1), 0);
+	hold_pidns(&host, 0, 0);
+	ASSERT_EQ(clone2_in(&host, 500), 0);
+	ASSERT_EQ(tenant_holds(NEIGHBOUR, PIDPOLICY_SHARE_NAMESPACES), 1LL);
+	ASSERT_EQ(tenant_holds(PIDPOLICY_TENANT_GUESTS, PIDPOLICY_SHARE_NAMESPACES), 4LL);
+
+	/* its namespaces gone, its share is free again */
+	for (i = 0; i < 4; i++)
+		drop_pidns(&evil[i]);
+	ASSERT_EQ(tenant_holds(ATTACKER, PIDPOLICY_SHARE_NAMESPACES), 0LL);
+	ASSERT_EQ(tenant_holds(ATTACKER, PIDPOLICY_SHARE_PIDS), 0LL);
+	ASSERT_EQ(hold_pidns_of(&evil[0], ATTACKER, 500, 1), 0);
+	drop_pidns(&evil[0]);
+	drop_pidns(&other);
+	drop_pidns(&host);
+	fresh_policy();		/* the shares of a load */
 }
 
 /* ---- 3. a load starts from clean runtime state ----------------------------- */
@@ -754,10 +1136,11 @@ TEST(status_reports_each_programs_recursion_misses)
 /* ---- 4. a flood hides no denial ------------------------------------------- */
 
 /*
- * Root of a user namespace writes the ns_last_pid of a pid namespace of its
- * own n times; each write is denied (EPERM). 0 if all were.
+ * Root of the attacker's user namespace writes the ns_last_pid of each of
+ * nns pid namespaces of its own n times; each write is denied (EPERM). The
+ * process to wait for: 0 if all were.
  */
-static pid_t flood_ns_last_pid(int n)
+static pid_t flood_ns_last_pid(int nns, int n)
 {
 	pid_t pid = fork(), inside;
 	char buf[16];
@@ -767,19 +1150,30 @@ static pid_t flood_ns_last_pid(int n)
 	if (pid)
 		return pid;
 	become_userns_root();
-	if (unshare(CLONE_NEWPID))
-		_exit(1);
-	inside = fork();		/* pid 1 there: ns_last_pid is its own */
-	if (inside == 0) {
-		fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
-		for (i = 0; fd >= 0 && i < n; i++) {
-			snprintf(buf, sizeof(buf), "%d", 400 + i % 100);
-			if (pwrite(fd, buf, strlen(buf), 0) >= 0 || errno != EPERM)
+	while (nns--) {
+		inside = fork();
+		if (inside < 0)
+			_exit(1);
+		if (inside > 0) {
+			if (wait_exit(inside))
 				_exit(1);
+			continue;
 		}
-		_exit(fd < 0);
+		if (unshare(CLONE_NEWPID))
+			_exit(1);
+		inside = fork();	/* pid 1 there: ns_last_pid is its own */
+		if (inside == 0) {
+			fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+			for (i = 0; fd >= 0 && i < n; i++) {
+				snprintf(buf, sizeof(buf), "%d", 400 + i % 100);
+				if (pwrite(fd, buf, strlen(buf), 0) >= 0 || errno != EPERM)
+					_exit(1);
+			}
+			_exit(fd < 0);
+		}
+		_exit(inside < 0 ? 1 : wait_exit(inside));
 	}
-	_exit(inside < 0 ? 1 : wait_exit(inside));
+	_exit(0);
 }
 
 /*
@@ -799,7 +1193,7 @@ TEST_TIMEOUT(a_flood_in_a_user_namespace_hides_no_denial_of_root, 240)
 	POLICY_OK("mode --default enforce");
 	mon = start_monitor("pidpolicy", "", MON_OUT);
 	kill(mon, SIGSTOP);
-	flood = flood_ns_last_pid(6000);
+	flood = flood_ns_last_pid(1, 6000);
 	ASSERT_EQ(wait_exit(flood), 0);
 	ASSERT_EQ(try_clone2(base + 1), EPERM);
 	kill(mon, SIGCONT);
@@ -810,6 +1204,40 @@ TEST_TIMEOUT(a_flood_in_a_user_namespace_hides_no_denial_of_root, 240)
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy status --json"), 0);
 	ASSERT_TRUE(strstr(out, "\"events_suppressed\":0,") == NULL);
 	ASSERT_TRUE(strstr(out, "\"events_suppressed\"") != NULL);
+}
+
+/*
+ * Root of a user namespace floods from 200 pid namespaces of its own, 100
+ * denied ns_last_pid writes each: 20,000 events, 5.5 times the ring. A
+ * denial in another user's namespace must still reach the monitor, whether
+ * it reads all along or is stopped through the flood and a second more. The
+ * event budget is per tenant (the uid owning a top-level user namespace),
+ * which no number of namespaces multiplies. Before, each new namespace had
+ * a full budget, and the ring held the flood only.
+ */
+TEST_TIMEOUT(a_flood_from_many_namespaces_hides_no_other_tenants_denial, 900)
+{
+	char out[65536];
+	struct held_ns nb;
+	pid_t mon;
+	int stopped;
+
+	for (stopped = 0; stopped < 2; stopped++) {
+		fresh_policy();
+		POLICY_OK("mode --default enforce");
+		mon = start_monitor("pidpolicy", "", MON_OUT);
+		if (stopped)
+			kill(mon, SIGSTOP);
+		ASSERT_EQ(wait_exit(flood_ns_last_pid(200, 100)), 0);
+		ASSERT_EQ(hold_pidns_of(&nb, NEIGHBOUR, 777, 0), EPERM);
+		if (stopped)
+			usleep(1000000);
+		stop_monitor(mon, out, sizeof(out));
+		/* more than out holds: the file is searched */
+		ASSERT_EQ(harness_sh(NULL, 0, "grep -q 'pid=777 via=clone2' " MON_OUT), 0);
+		ASSERT_EQ(harness_sh(NULL, 0, "grep -q '^suppressed ' " MON_OUT), 0);
+		drop_pidns(&nb);
+	}
 }
 
 /*

@@ -323,11 +323,19 @@ pid_t start_monitor(const char *loader, const char *args, const char *out_path)
 	return -1;
 }
 
-void become_userns_root(void)
+void become_userns_root_of(uid_t uid)
 {
-	drop_to_nobody(0);
+	char map[32];
+
+	drop_to_uid(uid, 0);
 	ASSERT_EQ(unshare(CLONE_NEWUSER), 0);
 	write_file("/proc/self/setgroups", "deny");
-	write_file("/proc/self/uid_map", "0 65534 1");
-	write_file("/proc/self/gid_map", "0 65534 1");
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned int)uid);
+	write_file("/proc/self/uid_map", map);
+	write_file("/proc/self/gid_map", map);
+}
+
+void become_userns_root(void)
+{
+	become_userns_root_of(65534);
 }

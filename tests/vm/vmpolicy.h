@@ -84,9 +84,11 @@ __s64 chosen_live(__u32 ns_inum);
 pid_t spawn_chosen(pid_t pid);
 void kill_and_reap(pid_t pid);
 /*
- * Become uid 65534 without capabilities, then root (all capabilities) of a
- * new user namespace mapping its uid 0 to 65534.
+ * Become uid without capabilities, then root (all capabilities) of a new
+ * user namespace mapping its uid 0 to uid.
  */
+void become_userns_root_of(uid_t uid);
+/* become_userns_root_of(65534) */
 void become_userns_root(void);
 /* Write text to the file at path (a policy file, say). */
 void write_policy_file(const char *path, const char *text);

@@ -132,13 +132,18 @@ pid_t pick_free_pid(void)
 }
 
 /* Drop to uid/gid 65534; with keep_caps the permitted set survives. */
-void drop_to_nobody(int keep_caps)
+void drop_to_uid(uid_t uid, int keep_caps)
 {
 	if (keep_caps)
 		ASSERT_EQ(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), 0);
 	ASSERT_EQ(setgroups(0, NULL), 0);
-	ASSERT_EQ(setresgid(65534, 65534, 65534), 0);
-	ASSERT_EQ(setresuid(65534, 65534, 65534), 0);
+	ASSERT_EQ(setresgid(uid, uid, uid), 0);
+	ASSERT_EQ(setresuid(uid, uid, uid), 0);
 	/* the uid change made us undumpable: /proc/self would be root's */
 	ASSERT_EQ(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), 0);
+}
+
+void drop_to_nobody(int keep_caps)
+{
+	drop_to_uid(65534, keep_caps);
 }

@@ -26,7 +26,9 @@ int read_nspid(const char *status_path, pid_t *out);
 int read_nspid_of(pid_t pid, pid_t *out);
 /* A pid free in the initial pid namespace, different on every call. */
 pid_t pick_free_pid(void);
-/* Drop to uid/gid 65534; with keep_caps the permitted set survives. */
+/* Drop to uid/gid uid; with keep_caps the permitted set survives. */
+void drop_to_uid(uid_t uid, int keep_caps);
+/* drop_to_uid(65534, keep_caps) */
 void drop_to_nobody(int keep_caps);
 
 #endif /* VMTEST_H */
