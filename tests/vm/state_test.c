@@ -656,9 +656,9 @@ static int waits_for_a_lock(pid_t pid)
 }
 
 /*
- * A process that holds n pid namespaces, each by an open file only (made
- * and left at once: no process is in them, as one made to restore into).
- * Their numbers go to inums[], the fd of the first to *fd0.
+ * A process that holds n pid namespaces, each by an open file only: made
+ * and left, its init (it needs one to be opened) gone at once. Their
+ * numbers go to inums[], the fd of the first to *fd0.
  */
 static pid_t hold_pidns_by_files(int n, __u32 *inums, int *fd0)
 {
@@ -667,7 +667,7 @@ static pid_t hold_pidns_by_files(int n, __u32 *inums, int *fd0)
 	size_t got;
 	ssize_t len;
 	struct stat st;
-	pid_t keeper;
+	pid_t keeper, init;
 
 	ASSERT_EQ(pipe(fds), 0);
 	keeper = fork();
@@ -676,13 +676,17 @@ static pid_t hold_pidns_by_files(int n, __u32 *inums, int *fd0)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		self = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		if (self < 0 || setrlimit(RLIMIT_NOFILE, &r))
-			_exit(1);
+			_exit(errno);
 		for (i = 0; i < n; i++) {
 			if (unshare(CLONE_NEWPID))
-				_exit(1);
+				_exit(errno);
+			init = fork();
+			if (init == 0)
+				_exit(0);
 			fd = open("/proc/self/ns/pid_for_children", O_RDONLY);
-			if (fd < 0 || setns(self, CLONE_NEWPID) || fstat(fd, &st))
-				_exit(1);
+			if (init < 0 || fd < 0 || wait_exit(init) ||
+			    setns(self, CLONE_NEWPID) || fstat(fd, &st))
+				_exit(errno);
 			inums[i] = (__u32)st.st_ino;
 			if (!i)
 				*fd0 = fd;
@@ -694,7 +698,9 @@ static pid_t hold_pidns_by_files(int n, __u32 *inums, int *fd0)
 		_exit(0);
 	}
 	close(fds[1]);
-	ASSERT_EQ(read(fds[0], fd0, sizeof(*fd0)), (ssize_t)sizeof(*fd0));
+	if (read(fds[0], fd0, sizeof(*fd0)) != sizeof(*fd0))
+		harness_fail(__FILE__, __LINE__, 1, "the keeper failed: %s",
+			     harness_errno_name(wait_exit(keeper)));
 	for (got = 0; got < n * sizeof(*inums); got += (size_t)len) {
 		len = read(fds[0], (char *)inums + got, n * sizeof(*inums) - got);
 		ASSERT_GT(len, 0);
@@ -704,12 +710,13 @@ static pid_t hold_pidns_by_files(int n, __u32 *inums, int *fd0)
 }
 
 /*
- * A pid namespace alive through an open file or a bind mount only (made to
- * restore into, before any process is in it) is live: an edit by number
- * finds and holds it, and so does apply for 1,100 of them, past the 1,024
- * files a process may open by default. It is refused once the mount goes.
- * Before, only /proc/PID/ns/pid and pid_for_children were searched, with
- * the default limit of open files: all of them were refused as dead.
+ * A pid namespace lives on while an open file or a bind mount holds it,
+ * its processes gone (the kernel gives it no pid any more, and its number
+ * to no other namespace): an edit by number finds and holds it, and so
+ * does apply for 1,100 of them, past the 1,024 files a process may open by
+ * default. Once the mount goes it is dead, and refused. Before, only
+ * /proc/PID/ns/pid and pid_for_children were searched, with the default
+ * limit of open files: all of them were refused as dead.
  */
 TEST_TIMEOUT(namespaces_held_by_a_file_or_a_mount_only_are_live, 300)
 {
