@@ -287,18 +287,16 @@ initramfs: $(INITRAMFS)
 
 # --- the two commands of the README -----------------------------------------
 # The VM suite runs in two VMs side by side, about equal in time (a test
-# mostly keeps one vCPU busy): the pid policy and admin tests and the ABI
-# fuzzer in one, the rest, policy_stress_test the longest, in the other.
-VM_GROUP_1	:= pidpolicy_test race_test bypass_test state_test asan_loader_test clone2_fuzz_test admin_test
+# mostly keeps one vCPU busy): the pid policy, state and admin tests, then
+# the state and bypass tests again on preempt=full, in one; the rest,
+# policy_stress_test the longest and the ABI fuzzer, in the other.
+VM_GROUP_1	:= pidpolicy_test race_test bypass_test state_test asan_loader_test admin_test
 VM_GROUP_2	:= $(filter-out $(VM_GROUP_1),$(notdir $(VM_TESTS) $(VM_TESTS_32)))
 
-# The bypass tests run again on the kernel booted with preempt=full
-# (PREEMPT_DYNAMIC), where tracing programs are skipped more often, after
-# the first group in its VM's place. state_test is not run there yet: on 7
-# Dec its a_reload_does_not_inherit_charges_it_never_saw_released was
-# refused once under preempt=full (a fail-closed denial: likely a task
-# storage lookup that found its per-CPU lock busy), to be understood first.
-VM_PREEMPT_FULL	:= bypass_test
+# The state and bypass tests run again on the kernel booted with
+# preempt=full (PREEMPT_DYNAMIC), where tracing programs are skipped more
+# often, after the first group in its VM's place.
+VM_PREEMPT_FULL	:= state_test bypass_test
 
 test: kernel tests initramfs
 	$(Q)$(SAN_ENV) tests/run-all $(HOST_TESTS) $(ASAN_HOST_TESTS_RUN) \
