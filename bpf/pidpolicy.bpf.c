@@ -158,7 +158,7 @@ struct {
 
 /*
  * What each guest tenant holds of chosen_live and charged, and all of them
- * together (PIDPOLICY_TENANT_GUESTS), against their shares. 65,536 tenants
+ * together (key .all = 1), against their shares. 65,536 tenants
  * (uids owning user namespaces): beyond, a new tenant's charges deny.
  */
 struct {
@@ -314,9 +314,10 @@ static __always_inline __u32 tenant_of(struct user_namespace *u)
 	return BPF_CORE_READ(u, level) ? BPF_CORE_READ(u, owner.val) : PIDPOLICY_TENANT_HOST;
 }
 
-static __always_inline struct pidpolicy_tenant_usage *tenant_usage(__u32 uid)
+/* What tenant uid holds, or all guests if all; made if missing. */
+static __always_inline struct pidpolicy_tenant_usage *tenant_usage(__u32 uid, __u32 all)
 {
-	struct pidpolicy_tenant_key key = { .uid = uid };
+	struct pidpolicy_tenant_key key = { .uid = uid, .all = all };
 	struct pidpolicy_tenant_usage *u = bpf_map_lookup_elem(&tenants, &key), zero = {};
 
 	if (u)
@@ -349,8 +350,8 @@ static __always_inline int share_take(__u32 tenant, __u32 what)
 
 	if (tenant == PIDPOLICY_TENANT_HOST)
 		return 1;
-	u = tenant_usage(tenant);
-	all = tenant_usage(PIDPOLICY_TENANT_GUESTS);
+	u = tenant_usage(tenant, 0);
+	all = tenant_usage(0, 1);
 	if (!u || !all || !share_take_one(u, what, PIDPOLICY_CONFIG_TENANT_SHARE))
 		return 0;
 	if (share_take_one(all, what, PIDPOLICY_CONFIG_GUESTS_SHARE))
@@ -369,7 +370,7 @@ static __always_inline void share_give(__u32 tenant, __u32 what)
 	u = bpf_map_lookup_elem(&tenants, &key);
 	if (u)
 		__sync_fetch_and_add(&u->held[what], -1);
-	key.uid = PIDPOLICY_TENANT_GUESTS;
+	key = (struct pidpolicy_tenant_key){ .all = 1 };
 	u = bpf_map_lookup_elem(&tenants, &key);
 	if (u)
 		__sync_fetch_and_add(&u->held[what], -1);
@@ -382,52 +383,73 @@ static __always_inline void delete_live(struct pidpolicy_ns_key *key, __u32 tena
 		share_give(tenant, PIDPOLICY_SHARE_NAMESPACES);
 }
 
+#define LIVE_TRIES	8	/* compare-and-swaps lost to other CPUs at most */
+
 /*
  * One more live process with a chosen pid in namespace ns_inum of tenant:
  * the count with it, or -1 if it has no counter and none could be made.
+ * The count changes by compare-and-swap of the word that also holds the
+ * number: a lookup's element deleted and reused for another namespace
+ * meanwhile fails it, as does one being deleted.
  */
 static __always_inline __s64 add_live(__u32 ns_inum, __u32 tenant)
 {
 	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
-	struct pidpolicy_chosen one = { .live = 1, .tenant = tenant }, *c;
-	__s64 old;
+	struct pidpolicy_chosen one = {
+		.inum_live = (__u64)ns_inum << 32 | 1, .tenant = tenant,
+	}, *c;
+	__u64 old;
 	int try;
 
-	/* twice: a counter found being deleted is gone at the second look */
-	for (try = 0; try < 2; try++) {
+	for (try = 0; try < LIVE_TRIES; try++) {
 		c = bpf_map_lookup_elem(&chosen_live, &key);
-		if (c) {
-			old = __sync_fetch_and_add(&c->live, 1);
-			if (old >= 0)
-				return old + 1;
+		if (!c) {
+			if (!share_take(tenant, PIDPOLICY_SHARE_NAMESPACES))
+				return -1;
+			if (!bpf_map_update_elem(&chosen_live, &key, &one, BPF_NOEXIST))
+				return 1;
+			share_give(tenant, PIDPOLICY_SHARE_NAMESPACES);
 			continue;
 		}
-		if (!share_take(tenant, PIDPOLICY_SHARE_NAMESPACES))
-			return -1;
-		if (!bpf_map_update_elem(&chosen_live, &key, &one, BPF_NOEXIST))
-			return 1;
-		share_give(tenant, PIDPOLICY_SHARE_NAMESPACES);
+		old = c->inum_live;
+		if (old >> 32 != ns_inum || (__u32)old >= PIDPOLICY_LIVE_DELETED - 1)
+			continue;	/* another's now, or going */
+		if (__sync_val_compare_and_swap(&c->inum_live, old, old + 1) == old)
+			return (__u32)old + 1;
 	}
-	return -1;
+	return -1;	/* contended beyond reason: deny, as uncounted */
 }
 
 /*
- * One fewer. At zero the counter goes, unless a charge came first: it is
- * marked deleted with one compare-and-swap, which an add_live() that raced
- * in before it prevents and one after it sees.
+ * One fewer. At zero the counter goes: the last one's compare-and-swap
+ * marks it deleted, which a charge that came first prevents and one after
+ * it sees. A count the CPUs' races keep from being given back stays (errs
+ * toward denying), counted with the charges kept.
  */
 static __always_inline void sub_live(__u32 ns_inum)
 {
 	struct pidpolicy_ns_key key = { .ns_inum = ns_inum };
-	struct pidpolicy_chosen *c = bpf_map_lookup_elem(&chosen_live, &key);
+	struct pidpolicy_chosen *c;
+	__u64 old, new;
+	int try;
 
-	/* ns_inum 0: a charge kept for good (keep_charge_if_its()) */
-	if (!c)
-		return;	/* its namespace died, and its count with it */
-	if (__sync_fetch_and_add(&c->live, -1) != 1)
+	for (try = 0; try < LIVE_TRIES; try++) {
+		/* ns_inum 0: a charge kept for good (keep_charge_if_its()) */
+		c = bpf_map_lookup_elem(&chosen_live, &key);
+		if (!c)
+			return;	/* its namespace died, and its count with it */
+		old = c->inum_live;
+		if (old >> 32 != ns_inum || !(__u32)old || (__u32)old == PIDPOLICY_LIVE_DELETED)
+			return;	/* not this namespace's count any more */
+		new = (__u32)old == 1 ? (__u64)ns_inum << 32 | PIDPOLICY_LIVE_DELETED : old - 1;
+		if (__sync_val_compare_and_swap(&c->inum_live, old, new) != old)
+			continue;
+		/* marked: no one else deletes it, or reuses it, before we do */
+		if ((__u32)new == PIDPOLICY_LIVE_DELETED)
+			delete_live(&key, c->tenant);
 		return;
-	if (__sync_val_compare_and_swap(&c->live, 0, PIDPOLICY_LIVE_DELETED) == 0)
-		delete_live(&key, c->tenant);
+	}
+	config_add(PIDPOLICY_CONFIG_CHARGES_KEPT, 1);
 }
 
 /* bpf_loop() callback: give back charge i of *c. */
@@ -622,39 +644,61 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 	return d.verdict == PIDPOLICY_DENY ? -PIDPOLICY_DENY_ERRNO : 0;
 }
 
-/* Has pid number nr at level, in the namespace of number ns_inum? */
-static __always_inline int pid_has(struct pid *pid, __u32 level, pid_t nr, __u32 ns_inum)
-{
-	struct upid u = {};
-
-	if (level > BPF_CORE_READ(pid, level))
-		return 0;
-	/* numbers[] is indexed by level: read it as memory, not through BTF */
-	bpf_probe_read_kernel(&u, sizeof(u), (void *)((__u64)pid +
-			      bpf_core_field_offset(struct pid, numbers) +
-			      level * bpf_core_type_size(struct upid)));
-	return u.nr == nr && BPF_CORE_READ(u.ns, ns.inum) == ns_inum;
-}
-
-struct keep_only_ctx {
+/*
+ * One alloc_pid() call: its namespaces' numbers by level, and the pids it
+ * was asked for (set_tid[k] for level ns->level - k).
+ */
+struct call_ctx {
 	struct pidpolicy_charges *c;
-	struct pid *pid;
-	int any;		/* a charge is the pid's */
-	__u64 mine;		/* how many: only counted, never tested */
+	__u64 set_tid;			/* a kernel address */
+	__u64 set_tid_size;
+	__u64 level;			/* of the call's innermost namespace */
+	__u64 walk;			/* note_inum(): the next namespace up */
+	__u32 inums[PIDPOLICY_MAX_LEVELS];
+	int any;			/* a charge is the call's */
+	__u64 mine;			/* how many: only counted, never tested */
 };
 
+/* bpf_loop() callback: note namespace ctx->walk's number, then go up. */
+static long note_inum(__u64 i, struct call_ctx *ctx)
+{
+	struct pid_namespace *ns = (void *)ctx->walk;
+	__u64 level;
+
+	if (!ns)
+		return 1;
+	level = BPF_CORE_READ(ns, level);
+	if (level < PIDPOLICY_MAX_LEVELS)
+		ctx->inums[level] = BPF_CORE_READ(ns, ns.inum);
+	ctx->walk = (__u64)BPF_CORE_READ(ns, parent);
+	return 0;
+}
+
+/* Was the call asked for pid at level, in the namespace of number ns_inum? */
+static __always_inline int call_chose(const struct call_ctx *ctx, __u64 level, pid_t pid,
+				      __u32 ns_inum)
+{
+	__u64 k = ctx->level - level;
+	pid_t tid = 0;
+
+	if (level > ctx->level || level >= PIDPOLICY_MAX_LEVELS || k >= ctx->set_tid_size)
+		return 0;
+	bpf_probe_read_kernel(&tid, sizeof(tid), (void *)(ctx->set_tid + k * sizeof(tid)));
+	return tid == pid && ctx->inums[level] == ns_inum;
+}
+
 /*
- * bpf_loop() callback: keep charge i if ctx->pid has it; else drop it from
+ * bpf_loop() callback: leave charge i if the call made it; else drop it from
  * the charges (ns_inum 0, no namespace's), kept for good. Nothing here
  * counts per iteration, so the verifier walks the callback once.
  */
-static long keep_charge_if_its(__u64 i, struct keep_only_ctx *ctx)
+static long keep_charge_if_the_calls(__u64 i, struct call_ctx *ctx)
 {
 	struct pidpolicy_charges *c = ctx->c;
 
 	if (i >= c->nr || i >= PIDPOLICY_MAX_LEVELS)
 		return 1;
-	if (pid_has(ctx->pid, c->level[i], c->pid[i], c->ns_inum[i])) {
+	if (call_chose(ctx, c->level[i], c->pid[i], c->ns_inum[i])) {
 		ctx->any = 1;
 		ctx->mine++;
 		return 0;
@@ -666,35 +710,30 @@ static long keep_charge_if_its(__u64 i, struct keep_only_ctx *ctx)
 }
 
 /*
- * Charges of c that new pid has; the others (left by a call whose exit was
- * skipped) are kept for good: whether their pid lives is unknown. How many
- * are the pid's in *mine; 0 if none is.
- */
-static __always_inline int keep_only_charges_of(struct pidpolicy_charges *c, struct pid *pid,
-						__u64 *mine)
-{
-	struct keep_only_ctx ctx = { .c = c, .pid = pid };
-
-	bpf_loop(PIDPOLICY_MAX_LEVELS, keep_charge_if_its, &ctx, 0);
-	*mine = ctx.mine;
-	return ctx.any;
-}
-
-/*
  * alloc_pid() is done with every level: keep the charges of a new pid until
- * free_pid(), or give them back if it failed.
+ * free_pid(), or give them back if it failed. Only the charges this call
+ * made: those left by a call whose exit was skipped (whether their pid
+ * lives is unknown) are kept for good, never taken for this one's.
  */
-static __always_inline void hand_over(struct pidpolicy_charges *c, struct pid *ret)
+static __always_inline void hand_over(struct pidpolicy_charges *c, struct pid_namespace *ns,
+				      pid_t *set_tid, size_t set_tid_size, struct pid *ret)
 {
+	struct call_ctx ctx = {
+		.c = c, .set_tid = (__u64)set_tid, .set_tid_size = set_tid_size,
+		.level = BPF_CORE_READ(ns, level), .walk = (__u64)ns,
+	};
 	struct pidpolicy_charges *stale;
-	__u64 pid = (__u64)ret, mine;
+	__u64 pid = (__u64)ret;
+	__u32 tenant;
 	long err;
 
+	bpf_loop(PIDPOLICY_MAX_LEVELS, note_inum, &ctx, 0);
+	bpf_loop(PIDPOLICY_MAX_LEVELS, keep_charge_if_the_calls, &ctx, 0);
 	if (pid >= (__u64)-4095) {
 		uncharge(c);
 		return;
 	}
-	if (!keep_only_charges_of(c, ret, &mine)) {
+	if (!ctx.any) {
 		c->nr = 0;
 		return;
 	}
@@ -702,8 +741,9 @@ static __always_inline void hand_over(struct pidpolicy_charges *c, struct pid *r
 	if (stale) {
 		/* a struct pid freed while free_pid_entry did not run */
 		uncharge(stale);
-		share_give(stale->tenant, PIDPOLICY_SHARE_PIDS);
-		bpf_map_delete_elem(&charged, &pid);
+		tenant = stale->tenant;
+		if (!bpf_map_delete_elem(&charged, &pid))
+			share_give(tenant, PIDPOLICY_SHARE_PIDS);
 	}
 	err = -1;
 	if (share_take(c->tenant, PIDPOLICY_SHARE_PIDS)) {
@@ -713,18 +753,9 @@ static __always_inline void hand_over(struct pidpolicy_charges *c, struct pid *r
 	}
 	/* no room to remember them: keep the charges, limits deny early */
 	if (err)
-		config_add(PIDPOLICY_CONFIG_CHARGES_KEPT, mine);
+		config_add(PIDPOLICY_CONFIG_CHARGES_KEPT, ctx.mine);
 	c->nr = 0;
 }
-
-/*
- * The kernel skips a tracing program that would run again on a CPU where
- * it is running (preempted there), and this one's miss keeps charges for
- * good: the body runs with preemption off, so only the trampoline's few
- * instructions around it leave room for a miss.
- */
-extern void bpf_preempt_disable(void) __ksym;
-extern void bpf_preempt_enable(void) __ksym;
 
 SEC("fexit/alloc_pid")
 int BPF_PROG(alloc_pid_exit, struct pid_namespace *ns, pid_t *set_tid,
@@ -732,11 +763,9 @@ int BPF_PROG(alloc_pid_exit, struct pid_namespace *ns, pid_t *set_tid,
 {
 	struct pidpolicy_charges *c;
 
-	bpf_preempt_disable();
 	c = bpf_task_storage_get(&charging, bpf_get_current_task_btf(), 0, 0);
 	if (c && c->nr)
-		hand_over(c, ret);
-	bpf_preempt_enable();
+		hand_over(c, ns, set_tid, set_tid_size, ret);
 	return 0;
 }
 
@@ -745,16 +774,15 @@ SEC("fentry/free_pid")
 int BPF_PROG(free_pid_entry, struct pid *pid)
 {
 	__u64 key = (__u64)pid;
-	struct pidpolicy_charges *c;
+	struct pidpolicy_charges *c = bpf_map_lookup_elem(&charged, &key);
+	__u32 tenant;
 
-	bpf_preempt_disable();	/* as alloc_pid_exit */
-	c = bpf_map_lookup_elem(&charged, &key);
-	if (c) {
-		uncharge(c);
-		if (!bpf_map_delete_elem(&charged, &key))
-			share_give(c->tenant, PIDPOLICY_SHARE_PIDS);
-	}
-	bpf_preempt_enable();
+	if (!c)
+		return 0;
+	uncharge(c);
+	tenant = c->tenant;	/* the element is reused once deleted */
+	if (!bpf_map_delete_elem(&charged, &key))
+		share_give(tenant, PIDPOLICY_SHARE_PIDS);
 	return 0;
 }
 

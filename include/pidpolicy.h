@@ -142,16 +142,26 @@ struct pidpolicy_ns_policy {
 /*
  * Value of map `chosen_live`: processes of a namespace whose pid there was
  * chosen by their creator and that still hold it (plus those being created).
- * An entry goes when its count drops to zero: PIDPOLICY_LIVE_DELETED marks
- * one being deleted, which a charge must not count on.
+ * An entry goes when its count drops to zero. The count shares one word with
+ * the namespace's number, changed only by compare-and-swap: a deleted
+ * element the allocator hands to another namespace meanwhile, or one marked
+ * PIDPOLICY_LIVE_DELETED (being deleted), is never counted on.
  */
 struct pidpolicy_chosen {
-	__s64 live;
+	__u64 inum_live;		/* ns_inum << 32 | live processes */
 	__u32 tenant;			/* the namespace's: whose share it takes */
 	__u32 reserved;
 };
 
-#define PIDPOLICY_LIVE_DELETED	(-(1LL << 62))
+#define PIDPOLICY_LIVE_DELETED	0xffffffffu
+
+/* The count of value c of chosen_live's key ns_inum; 0 if another's or going. */
+static inline __s64 pidpolicy_live_count(const struct pidpolicy_chosen *c, __u32 ns_inum)
+{
+	__u32 live = (__u32)c->inum_live;
+
+	return c->inum_live >> 32 == ns_inum && live != PIDPOLICY_LIVE_DELETED ? live : 0;
+}
 
 /*
  * A tenant is whoever owns a top-level user namespace (a child of the
@@ -160,7 +170,6 @@ struct pidpolicy_chosen {
  * is PIDPOLICY_TENANT_HOST and has no share: guests never take its room.
  */
 #define PIDPOLICY_TENANT_HOST	0xffffffffu	/* (uid_t)-1 is no one's uid */
-#define PIDPOLICY_TENANT_GUESTS	0xfffffffeu	/* all guest tenants together */
 
 enum pidpolicy_tenant_share {
 	PIDPOLICY_SHARE_NAMESPACES = 0,	/* entries of chosen_live */
@@ -170,7 +179,8 @@ enum pidpolicy_tenant_share {
 
 /* Key of maps `tenants` and `event_budget`. */
 struct pidpolicy_tenant_key {
-	__u32 uid;			/* or PIDPOLICY_TENANT_HOST, _GUESTS */
+	__u32 uid;			/* or PIDPOLICY_TENANT_HOST */
+	__u32 all;			/* 1: all guest tenants together (tenants) */
 };
 
 /* Value of map `tenants`: what the tenant holds, by enum pidpolicy_tenant_share. */
@@ -191,9 +201,10 @@ struct pidpolicy_charges {
 	__u32 ns_inum[PIDPOLICY_MAX_LEVELS];
 	__u32 tenant;			/* the caller's: whose share its entry takes */
 	/*
-	 * The level and number each charge was for: alloc_pid_exit keeps
-	 * only those its new pid has, so a charge left by a call whose exit
-	 * was skipped is never taken for another pid's and given back.
+	 * The level and number each charge was for: alloc_pid_exit takes
+	 * only those its call was asked for (its set_tid), so a charge left
+	 * by a call whose exit was skipped is never taken for another call's
+	 * and given back.
 	 */
 	__u32 level[PIDPOLICY_MAX_LEVELS];
 	__s32 pid[PIDPOLICY_MAX_LEVELS];

@@ -281,7 +281,7 @@ int read_chosen_live(const struct pins *pins, __u32 ns_inum, __s64 *live)
 	*live = 0;
 	if (bpf_map_lookup_elem(pins->chosen_live, &key, &val))
 		return errno == ENOENT ? 0 : -errno;
-	*live = val.live;
+	*live = pidpolicy_live_count(&val, ns_inum);
 	return 0;
 }
 

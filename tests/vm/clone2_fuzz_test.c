@@ -2397,10 +2397,10 @@ static void check_counters(void)
 			continue;
 		k = chain_level_of(key.ns_inum);
 		if (k >= 0)
-			seen[k].live = live.live;
-		else if (live.live)
+			seen[k].live = pidpolicy_live_count(&live, key.ns_inum);
+		else if (pidpolicy_live_count(&live, key.ns_inum))
 			fuzz_fail(NULL, NULL, NULL, "namespace %u has %lld live chosen pids, expected 0",
-				  key.ns_inum, (long long)live.live);
+				  key.ns_inum, (long long)pidpolicy_live_count(&live, key.ns_inum));
 	}
 	close(dfd);
 	close(lfd);

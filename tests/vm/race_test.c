@@ -463,9 +463,9 @@ static void expect_counts_zero(void)
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (!bpf_map_lookup_elem(fd, &key, &val) && val.live) {
+		if (!bpf_map_lookup_elem(fd, &key, &val) && pidpolicy_live_count(&val, key.ns_inum)) {
 			printf("chosen_live of namespace %u: %lld\n", key.ns_inum,
-			       (long long)val.live);
+			       (long long)pidpolicy_live_count(&val, key.ns_inum));
 			bad++;
 		}
 	}

@@ -266,7 +266,7 @@ __s64 chosen_live(__u32 ns_inum)
 	ASSERT_GE(fd, 0);
 	bpf_map_lookup_elem(fd, &key, &val);
 	close(fd);
-	return val.live;
+	return pidpolicy_live_count(&val, ns_inum);
 }
 
 pid_t spawn_chosen(pid_t pid)
