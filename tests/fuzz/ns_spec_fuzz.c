@@ -30,9 +30,11 @@ static bool decimal(const char *s, __u64 *v)
 	if (!*s)
 		return false;
 	for (; *s; s++) {
+		__u64 d = (__u64)(*s - '0');
+
 		if (*s < '0' || *s > '9')
 			return false;
-		x = x > (UINT64_MAX - 9) / 10 ? UINT64_MAX : x * 10 + (__u64)(*s - '0');
+		x = x > (UINT64_MAX - d) / 10 ? UINT64_MAX : x * 10 + d;
 	}
 	*v = x;
 	return true;
