@@ -430,7 +430,7 @@ static void observe_thread(struct fres *r, int *hold)
 		other_task(&count);
 		if (count <= 1)
 			break;
-		if (i > 20000) {
+		if (i > 20000 * (int)harness_timeout_scale()) {	/* 20 s a unit */
 			r->werr = ETIMEDOUT;
 			return;
 		}
@@ -476,7 +476,7 @@ static void wait_released(int fd)
 	int i;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	for (i = 0; i < 100000; i++) {
+	for (i = 0; i < 100000 * (int)harness_timeout_scale(); i++) {	/* 10 s a unit */
 		if (harness_read_file(path, buf, sizeof(buf)) <= 0 || strstr(buf, "Pid:\t-1"))
 			break;
 		usleep(100);
