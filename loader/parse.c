@@ -132,8 +132,14 @@ static int cmp_range(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* One pid of element elem: s[0..len) must be a pid in 1..pid_max-1. */
-static int parse_range_pid(const char *s, size_t len, const char *elem,
+/* An element of RANGES, as messages quote it. */
+struct range_elem {
+	const char *s;
+	int len;
+};
+
+/* One pid of element e: s[0..len) must be a pid in 1..pid_max-1. */
+static int parse_range_pid(const char *s, size_t len, struct range_elem e,
 			   __u32 pid_max, __u32 *pid, char *err, size_t errlen)
 {
 	__u64 v;
@@ -141,15 +147,15 @@ static int parse_range_pid(const char *s, size_t len, const char *elem,
 
 	if (ret == -EINVAL)
 		return fail(err, errlen,
-			    "'%s' in --pids is not a pid or a range: write pids like 300-999,1000",
-			    elem);
+			    "'%.*s' in --pids is not a pid or a range: write pids like 300-999,1000",
+			    e.len, e.s);
 	if (ret == -ERANGE || v >= pid_max)
 		return fail(err, errlen,
-			    "pid %.*s in '%s' is beyond pid_max %u: pids go up to %u",
-			    (int)len, s, elem, pid_max, pid_max - 1);
+			    "pid %.*s in '%.*s' is beyond pid_max %u: pids go up to %u",
+			    (int)len, s, e.len, e.s, pid_max, pid_max - 1);
 	if (v == 0)
-		return fail(err, errlen, "pid 0 in '%s' is not valid: pids start at 1",
-			    elem);
+		return fail(err, errlen, "pid 0 in '%.*s' is not valid: pids start at 1",
+			    e.len, e.s);
 	*pid = (__u32)v;
 	return 0;
 }
@@ -158,32 +164,42 @@ static int parse_range_pid(const char *s, size_t len, const char *elem,
 static int parse_range(const char *s, size_t len, __u32 pid_max,
 		       struct pid_range *r, char *err, size_t errlen)
 {
-	char elem[64];
+	struct range_elem e = { s, len < 63 ? (int)len : 63 };	/* quoted as before */
 	const char *dash;
 
-	snprintf(elem, sizeof(elem), "%.*s", (int)len, s);
 	if (!len)
 		return fail(err, errlen,
 			    "empty element in --pids: remove the extra comma");
 	if (s[0] == '-')
 		return fail(err, errlen,
-			    "'%s' in --pids is negative: pids start at 1", elem);
+			    "'%.*s' in --pids is negative: pids start at 1", e.len, e.s);
 	dash = memchr(s, '-', len);
 	if (!dash) {
-		if (parse_range_pid(s, len, elem, pid_max, &r->first, err, errlen))
+		if (parse_range_pid(s, len, e, pid_max, &r->first, err, errlen))
 			return -1;
 		r->last = r->first;
 		return 0;
 	}
-	if (parse_range_pid(s, (size_t)(dash - s), elem, pid_max, &r->first,
+	if (parse_range_pid(s, (size_t)(dash - s), e, pid_max, &r->first,
 			    err, errlen) ||
-	    parse_range_pid(dash + 1, len - (size_t)(dash - s) - 1, elem,
+	    parse_range_pid(dash + 1, len - (size_t)(dash - s) - 1, e,
 			    pid_max, &r->last, err, errlen))
 		return -1;
 	if (r->first > r->last)
-		return fail(err, errlen, "range '%s' is reversed: write '%u-%u'",
-			    elem, r->last, r->first);
+		return fail(err, errlen, "range '%.*s' is reversed: write '%u-%u'",
+			    e.len, e.s, r->last, r->first);
 	return 0;
+}
+
+/* Are the ranges in ascending order of first pid (as `dump` writes them)? */
+static bool sorted(const struct pid_range *r, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (r[i].first < r[i - 1].first)
+			return false;
+	return true;
 }
 
 int parse_ranges(const char *s, __u32 pid_max, struct pid_range **out,
@@ -212,7 +228,8 @@ int parse_ranges(const char *s, __u32 pid_max, struct pid_range **out,
 			break;
 		p = comma + 1;
 	}
-	qsort(raw, nraw, sizeof(*raw), cmp_range);
+	if (!sorted(raw, nraw))
+		qsort(raw, nraw, sizeof(*raw), cmp_range);
 	for (i = 0; i < nraw; i++) {
 		if (range_list_add(&l, raw[i].first, raw[i].last)) {
 			fail(err, errlen, "out of memory");
@@ -262,21 +279,33 @@ char *ranges_format(const struct pid_range *r, size_t n)
 
 /* ---- bitmap chunks --------------------------------------------------------- */
 
+/* The first of the sorted ranges r that ends at or after pid (n if none). */
+static size_t first_reaching(const struct pid_range *r, size_t n, __u64 pid)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r[mid].last < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 bool ranges_next_chunk(const struct pid_range *r, size_t n, __u64 from,
 		       __u32 *first_pid)
 {
-	size_t i;
+	size_t i = first_reaching(r, n, from);
+	__u64 start;
 
-	for (i = 0; i < n; i++) {
-		__u64 start;
-
-		if (r[i].last < from)
-			continue;
-		start = r[i].first > from ? r[i].first : from;
-		*first_pid = (__u32)(start - start % PIDPOLICY_CHUNK_PIDS);
-		return true;
-	}
-	return false;
+	if (i == n)
+		return false;
+	start = r[i].first > from ? r[i].first : from;
+	*first_pid = (__u32)(start - start % PIDPOLICY_CHUNK_PIDS);
+	return true;
 }
 
 void chunk_apply(struct pidpolicy_chunk *c, __u32 first_pid,
@@ -285,7 +314,7 @@ void chunk_apply(struct pidpolicy_chunk *c, __u32 first_pid,
 	__u64 end = (__u64)first_pid + PIDPOLICY_CHUNK_PIDS - 1;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = first_reaching(r, n, first_pid); i < n && r[i].first <= end; i++) {
 		__u64 lo = r[i].first > first_pid ? r[i].first : first_pid;
 		__u64 hi = r[i].last < end ? r[i].last : end;
 		__u64 pid;
@@ -491,6 +520,23 @@ int parse_cgroup_tree(const char *path, __u64 *id, char *err, size_t errlen)
 	return 0;
 }
 
+/* Does the cgroup.procs of the cgroup directory dir list process pid? */
+static bool lists_process(const char *dir, __u64 pid)
+{
+	char path[PATH_MAX + 16];
+	unsigned long long p;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	while (f && !found && fscanf(f, "%llu", &p) == 1)
+		found = p == pid;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 int parse_caller_pid(const char *s, __u32 *euid, char *cgroup, size_t len,
 		     char *err, size_t errlen)
 {
@@ -522,6 +568,14 @@ int parse_caller_pid(const char *s, __u32 *euid, char *cgroup, size_t len,
 			    s);
 	line[strcspn(line, "\n")] = '\0';
 	snprintf(cgroup, len, "/sys/fs/cgroup%s", strcmp(line + 3, "/") ? line + 3 : "");
+	/*
+	 * The file does not escape a newline in a cgroup's name: a line cut
+	 * there names another cgroup, which does not list the process.
+	 */
+	if (!lists_process(cgroup, pid))
+		return fail(err, errlen,
+			    "cannot tell the cgroup of process %s: %.200s does not list it (it moved, or its cgroup's name holds a newline): give --uid and --cgroup",
+			    s, cgroup);
 	*euid = uid;
 	return 0;
 }

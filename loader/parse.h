@@ -62,7 +62,11 @@ char *ranges_format(const struct pid_range *r, size_t n);
  */
 bool ranges_next_chunk(const struct pid_range *r, size_t n, __u64 from,
 		       __u32 *first_pid);
-/* Set (allow) or clear the bits of chunk c, starting at first_pid, held by r. */
+/*
+ * Set (allow) or clear the bits of chunk c, starting at first_pid, held by
+ * the sorted ranges r. Both this and ranges_next_chunk() find their place in
+ * r by binary search: a walk over all chunks costs O((chunks + n) log n).
+ */
 void chunk_apply(struct pidpolicy_chunk *c, __u32 first_pid,
 		 const struct pid_range *r, size_t n, bool allow);
 bool chunk_empty(const struct pidpolicy_chunk *c);

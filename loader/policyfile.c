@@ -22,6 +22,74 @@
 
 #define MAX_TOKENS	16
 
+/*
+ * Positions in an array by namespace number, so that each statement finds
+ * the earlier one for its namespace at once (a scan made a file of 65,536
+ * lines quadratic). Open addressing; at[i] is the position plus one, 0 for
+ * a free slot.
+ */
+struct inum_index {
+	__u32 *key;
+	size_t *at;
+	size_t cap;	/* a power of two, over twice n */
+	size_t n;
+};
+
+static size_t inum_hash(__u32 inum, size_t cap)
+{
+	inum ^= inum >> 16;
+	inum *= 0x45d9f3bU;
+	inum ^= inum >> 16;
+	return inum & (cap - 1);
+}
+
+/*
+ * The slot of inum: its position plus one, or 0 where inum is new (the
+ * caller stores the position there). NULL if out of memory.
+ */
+static size_t *inum_slot(struct inum_index *x, __u32 inum)
+{
+	size_t i;
+
+	if (2 * (x->n + 1) > x->cap) {
+		struct inum_index bigger = { .cap = x->cap ? 2 * x->cap : 64 };
+
+		bigger.key = calloc(bigger.cap, sizeof(*bigger.key));
+		bigger.at = calloc(bigger.cap, sizeof(*bigger.at));
+		if (!bigger.key || !bigger.at) {
+			free(bigger.key);
+			free(bigger.at);
+			return NULL;
+		}
+		for (i = 0; i < x->cap; i++) {
+			size_t j = inum_hash(x->key[i], bigger.cap);
+
+			if (!x->at[i])
+				continue;
+			while (bigger.at[j])
+				j = (j + 1) & (bigger.cap - 1);
+			bigger.key[j] = x->key[i];
+			bigger.at[j] = x->at[i];
+		}
+		bigger.n = x->n;
+		free(x->key);
+		free(x->at);
+		*x = bigger;
+	}
+	for (i = inum_hash(inum, x->cap); x->at[i]; i = (i + 1) & (x->cap - 1))
+		if (x->key[i] == inum)
+			return &x->at[i];
+	x->key[i] = inum;
+	x->n++;
+	return &x->at[i];
+}
+
+static void inum_index_free(struct inum_index *x)
+{
+	free(x->key);
+	free(x->at);
+}
+
 struct parser {
 	const char *name;
 	unsigned long line;
@@ -31,6 +99,8 @@ struct parser {
 	size_t cap_rules, cap_modes, cap_limits, cap_mode_lines, cap_limit_lines, cap_ns;
 	unsigned long *mode_lines;	/* line of p.modes[i] */
 	unsigned long *limit_lines;	/* line of p.limits[i] */
+	/* where each namespace number is in p.ns, p.modes and p.limits */
+	struct inum_index ns_at, mode_at, limit_at;
 	/* the tokens of the current line */
 	char *tok[MAX_TOKENS];
 	size_t ntok;
@@ -153,13 +223,11 @@ static const char *expect_value(struct parser *ps, size_t i, const char *what,
  */
 static int note_ns(struct parser *ps, __u32 inum, __u64 id, int fd)
 {
+	size_t *at = inum_slot(&ps->ns_at, inum);
 	struct policy_ns *n;
-	size_t i;
 
-	for (i = 0; i < ps->p.nr_ns; i++) {
-		n = &ps->p.ns[i];
-		if (n->ns_inum != inum)
-			continue;
+	if (at && *at) {
+		n = &ps->p.ns[*at - 1];
 		if (id && n->id && id != n->id) {
 			if (fd >= 0)
 				close(fd);
@@ -175,12 +243,13 @@ static int note_ns(struct parser *ps, __u32 inum, __u64 id, int fd)
 			close(fd);
 		return 0;
 	}
-	if (GROW(ps->p.ns, ps->cap_ns, ps->p.nr_ns)) {
+	if (!at || GROW(ps->p.ns, ps->cap_ns, ps->p.nr_ns)) {
 		if (fd >= 0)
 			close(fd);
 		return perr(ps, "out of memory");
 	}
 	ps->p.ns[ps->p.nr_ns++] = (struct policy_ns){ inum, fd, ps->line, id };
+	*at = ps->p.nr_ns;
 	return 0;
 }
 
@@ -208,7 +277,7 @@ static int stmt_mode(struct parser *ps)
 	const char *t;
 	char msg[256], ns[16];
 	__u32 inum, mode;
-	size_t i, at;
+	size_t *seen, at;
 
 	t = tok(ps, 1);
 	if (t && !strcmp(t, "default")) {
@@ -231,22 +300,20 @@ static int stmt_mode(struct parser *ps)
 		return perr_parse(ps, msg);
 	if (expect_end(ps, at + 1, MODE_SYNTAX))
 		return -1;
-	for (i = 0; i < ps->p.nr_modes; i++) {
-		if (ps->p.modes[i].ns_inum != inum)
-			continue;
-		if (inum == PIDPOLICY_NS_ANY)
-			return perr(ps, "second default mode (the first is on line %lu): keep one 'mode default' line",
-				    ps->mode_lines[i]);
+	seen = inum_slot(&ps->mode_at, inum);
+	if (seen && *seen && inum == PIDPOLICY_NS_ANY)
+		return perr(ps, "second default mode (the first is on line %lu): keep one 'mode default' line",
+			    ps->mode_lines[*seen - 1]);
+	if (seen && *seen)
 		return perr(ps, "second mode for namespace %s (the first is on line %lu): keep one 'mode ns' line per namespace",
-			    policy_ns_name(inum, ns, sizeof(ns)), ps->mode_lines[i]);
-	}
-	if (GROW(ps->p.modes, ps->cap_modes, ps->p.nr_modes) ||
+			    policy_ns_name(inum, ns, sizeof(ns)), ps->mode_lines[*seen - 1]);
+	if (!seen || GROW(ps->p.modes, ps->cap_modes, ps->p.nr_modes) ||
 	    GROW(ps->mode_lines, ps->cap_mode_lines, ps->p.nr_modes))
 		return perr(ps, "out of memory");
 	ps->mode_lines[ps->p.nr_modes] = ps->line;
 	ps->p.modes[ps->p.nr_modes].ns_inum = inum;
 	ps->p.modes[ps->p.nr_modes].mode = mode;
-	ps->p.nr_modes++;
+	*seen = ++ps->p.nr_modes;
 	return 0;
 }
 
@@ -329,7 +396,7 @@ static int stmt_limit(struct parser *ps)
 {
 	const char *t;
 	char ns[16];
-	size_t i;
+	size_t *seen;
 	__u32 inum;
 	__u64 v;
 
@@ -346,18 +413,17 @@ static int stmt_limit(struct parser *ps)
 			    t, PIDPOLICY_NO_LIMIT - 1);
 	if (expect_end(ps, 5, LIMIT_SYNTAX))
 		return -1;
-	for (i = 0; i < ps->p.nr_limits; i++) {
-		if (ps->p.limits[i].ns_inum == inum)
-			return perr(ps, "second limit for namespace %s (the first is on line %lu): keep one 'limit' line per namespace",
-				    policy_ns_name(inum, ns, sizeof(ns)), ps->limit_lines[i]);
-	}
-	if (GROW(ps->p.limits, ps->cap_limits, ps->p.nr_limits) ||
+	seen = inum_slot(&ps->limit_at, inum);
+	if (seen && *seen)
+		return perr(ps, "second limit for namespace %s (the first is on line %lu): keep one 'limit' line per namespace",
+			    policy_ns_name(inum, ns, sizeof(ns)), ps->limit_lines[*seen - 1]);
+	if (!seen || GROW(ps->p.limits, ps->cap_limits, ps->p.nr_limits) ||
 	    GROW(ps->limit_lines, ps->cap_limit_lines, ps->p.nr_limits))
 		return perr(ps, "out of memory");
 	ps->limit_lines[ps->p.nr_limits] = ps->line;
 	ps->p.limits[ps->p.nr_limits].ns_inum = inum;
 	ps->p.limits[ps->p.nr_limits].max_chosen = (__u32)v;
-	ps->p.nr_limits++;
+	*seen = ++ps->p.nr_limits;
 	return 0;
 }
 
@@ -445,6 +511,9 @@ out:
 	policy_free(&ps.p);
 	free(ps.mode_lines);
 	free(ps.limit_lines);
+	inum_index_free(&ps.ns_at);
+	inum_index_free(&ps.mode_at);
+	inum_index_free(&ps.limit_at);
 	free(line);
 	return ret;
 }

@@ -661,3 +661,39 @@ TEST(unreadable_file)
 	ASSERT_EQ(policy_parse_file("/", &p, err, sizeof(err)), -1);
 	EXPECT_EQ(strncmp(err, "/: cannot read: ", strlen("/: cannot read: ")), 0);
 }
+
+/*
+ * Many namespaces, each with a mode and a limit, in an order no index keeps:
+ * every one is kept, and the second line for one of them, far down, names
+ * its first line (the lookup outgrows its first table many times).
+ */
+TEST(many_namespaces_keep_each_its_first_line)
+{
+	enum { N = 5000 };
+	size_t size = N * 80 + 128, off = 0;
+	char *text = malloc(size);
+	struct policy p;
+	int i;
+
+	ASSERT_TRUE(text != NULL);
+	for (i = 0; i < N; i++) {
+		__u32 inum = 4026532000U + (__u32)((i * 7919) % N);
+
+		off += (size_t)snprintf(text + off, size - off,
+					"mode ns %u audit\nlimit ns %u max-chosen %d\n",
+					inum, inum, i);
+	}
+	ASSERT_EQ(parse_text(text, &p), 0);
+	EXPECT_EQ(p.nr_modes, (size_t)N);
+	EXPECT_EQ(p.nr_limits, (size_t)N);
+	EXPECT_EQ(p.nr_ns, (size_t)N);
+	policy_free(&p);
+	/* namespace 4026532000 + 7919 % N came second: its lines are 3 and 4 */
+	snprintf(text + off, size - off, "limit ns %u max-chosen 1\n",
+		 4026532000U + 7919 % N);
+	ASSERT_EQ(parse_text(text, &p), -1);
+	snprintf(text, size, NAME ":%d: second limit for namespace %u (the first is on line 4): keep one 'limit' line per namespace",
+		 2 * N + 1, 4026532000U + 7919 % N);
+	EXPECT_STREQ(err, text);
+	free(text);
+}
