@@ -200,7 +200,7 @@ int cmd_revoke(const struct env *env, const struct pins *pins)
 	char ns[32], caller[48];
 
 	if (!rule_exists(pins, &env->rule)) {
-		format_ns(env->rule.ns_inum, ns, sizeof(ns));
+		policy_ns_name(env->rule.ns_inum, ns, sizeof(ns));
 		format_caller(&env->rule, caller, sizeof(caller));
 		err_msg("no rule for namespace %s and caller %s: see 'pidpolicy show'",
 			ns, caller);

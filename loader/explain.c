@@ -67,7 +67,7 @@ static void explain_text(const struct env *env, const struct pidpolicy_decision 
 {
 	char ns[32], caller[48];
 
-	format_ns(d->rule.ns_inum, ns, sizeof(ns));
+	policy_ns_name(d->rule.ns_inum, ns, sizeof(ns));
 	format_caller(&d->rule, caller, sizeof(caller));
 	switch (d->reason) {
 	case PIDPOLICY_REASON_RULE:
@@ -157,7 +157,7 @@ int cmd_explain(const struct env *env, const struct pins *pins)
 	explain_text(env, &d, ns_mode == PIDPOLICY_MODE_UNSET, why, sizeof(why));
 	verdict = name_or_number(verdict_name(d.verdict), d.verdict, v, sizeof(v));
 	reason = name_or_number(reason_name(d.reason), d.reason, r, sizeof(r));
-	format_ns(env->rule.ns_inum, ns, sizeof(ns));
+	policy_ns_name(env->rule.ns_inum, ns, sizeof(ns));
 	format_who(env, caller, sizeof(caller));
 	if (!env->json) {
 		printf("namespace: %s\ncaller:    %s\npid:       %u\n", ns, caller, env->pid);

@@ -14,14 +14,6 @@
 #define SOURCE_PREFIX	"PID_CHOICE_"
 #define MAX_SOURCES	8
 
-void format_ns(__u32 inum, char *buf, size_t len)
-{
-	if (inum == PIDPOLICY_NS_ANY)
-		snprintf(buf, len, "any");
-	else
-		snprintf(buf, len, "%u", inum);
-}
-
 void format_caller(const struct pidpolicy_rule_key *key, char *buf,
 		   size_t len)
 {

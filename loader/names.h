@@ -10,8 +10,6 @@
 #include <stddef.h>
 #include "pidpolicy.h"
 
-/* "any" or the namespace's inode number. */
-void format_ns(__u32 inum, char *buf, size_t len);
 /* "uid:N", "cgroup:N", "cgroup-tree:N" or "any". */
 void format_caller(const struct pidpolicy_rule_key *key, char *buf, size_t len);
 /* "uid", "cgroup", "cgroup-tree" or "any". */

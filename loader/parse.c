@@ -44,11 +44,7 @@ void one_line(char *s)
 			*s = '?';
 }
 
-/*
- * Decimal digits s[0..len) as a number no larger than max: 0, -EINVAL when
- * empty or not all digits (no sign, no spaces), -ERANGE when above max.
- */
-static int parse_decimal(const char *s, size_t len, __u64 max, __u64 *v)
+int parse_decimal(const char *s, size_t len, __u64 max, __u64 *v)
 {
 	__u64 x = 0;
 	size_t i;
@@ -129,7 +125,39 @@ static int cmp_range(const void *a, const void *b)
 {
 	const struct pid_range *x = a, *y = b;
 
-	return x->first < y->first ? -1 : x->first > y->first;
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return x->last < y->last ? -1 : x->last > y->last;
+}
+
+/* Are the ranges in ascending order (as `dump` writes them)? */
+static bool sorted(const struct pid_range *r, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp_range(&r[i - 1], &r[i]) > 0)
+			return false;
+	return true;
+}
+
+void ranges_canon(struct pid_range *r, size_t *n)
+{
+	size_t i, out = 0;
+
+	if (!*n)
+		return;
+	if (!sorted(r, *n))
+		qsort(r, *n, sizeof(*r), cmp_range);
+	for (i = 1; i < *n; i++) {
+		if ((__u64)r[i].first <= (__u64)r[out].last + 1) {
+			if (r[i].last > r[out].last)
+				r[out].last = r[i].last;
+		} else {
+			r[++out] = r[i];
+		}
+	}
+	*n = out + 1;
 }
 
 /* An element of RANGES, as messages quote it. */
@@ -191,23 +219,11 @@ static int parse_range(const char *s, size_t len, __u32 pid_max,
 	return 0;
 }
 
-/* Are the ranges in ascending order of first pid (as `dump` writes them)? */
-static bool sorted(const struct pid_range *r, size_t n)
-{
-	size_t i;
-
-	for (i = 1; i < n; i++)
-		if (r[i].first < r[i - 1].first)
-			return false;
-	return true;
-}
-
 int parse_ranges(const char *s, __u32 pid_max, struct pid_range **out,
 		 size_t *n, char *err, size_t errlen)
 {
-	struct range_list l = {};
 	struct pid_range *raw = NULL;
-	size_t nraw = 0, elems = 1, i;
+	size_t nraw = 0, elems = 1;
 	const char *p = s, *comma;
 	int ret = -1;
 
@@ -228,20 +244,12 @@ int parse_ranges(const char *s, __u32 pid_max, struct pid_range **out,
 			break;
 		p = comma + 1;
 	}
-	if (!sorted(raw, nraw))
-		qsort(raw, nraw, sizeof(*raw), cmp_range);
-	for (i = 0; i < nraw; i++) {
-		if (range_list_add(&l, raw[i].first, raw[i].last)) {
-			fail(err, errlen, "out of memory");
-			goto out;
-		}
-	}
-	*out = l.r;
-	*n = l.n;
-	l.r = NULL;
+	ranges_canon(raw, &nraw);
+	*out = raw;
+	*n = nraw;
+	raw = NULL;
 	ret = 0;
 out:
-	range_list_free(&l);
 	free(raw);
 	return ret;
 }
@@ -256,23 +264,32 @@ __u64 ranges_count(const struct pid_range *r, size_t n)
 	return total;
 }
 
-char *ranges_format(const struct pid_range *r, size_t n)
+void ranges_write(FILE *f, const struct pid_range *r, size_t n)
 {
-	size_t size = n * 24 + 1, off = 0, i;
-	char *buf = malloc(size);
+	size_t i;
 
-	if (!buf)
-		return NULL;
-	buf[0] = '\0';
 	for (i = 0; i < n; i++) {
 		const char *sep = i ? "," : "";
 
 		if (r[i].first == r[i].last)
-			off += (size_t)snprintf(buf + off, size - off, "%s%u",
-						sep, r[i].first);
+			fprintf(f, "%s%u", sep, r[i].first);
 		else
-			off += (size_t)snprintf(buf + off, size - off, "%s%u-%u",
-						sep, r[i].first, r[i].last);
+			fprintf(f, "%s%u-%u", sep, r[i].first, r[i].last);
+	}
+}
+
+char *ranges_format(const struct pid_range *r, size_t n)
+{
+	char *buf = NULL;
+	size_t size;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return NULL;
+	ranges_write(f, r, n);
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
 	}
 	return buf;
 }
@@ -520,23 +537,6 @@ int parse_cgroup_tree(const char *path, __u64 *id, char *err, size_t errlen)
 	return 0;
 }
 
-/* Does the cgroup.procs of the cgroup directory dir list process pid? */
-static bool lists_process(const char *dir, __u64 pid)
-{
-	char path[PATH_MAX + 16];
-	unsigned long long p;
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	f = fopen(path, "re");
-	while (f && !found && fscanf(f, "%llu", &p) == 1)
-		found = p == pid;
-	if (f)
-		fclose(f);
-	return found;
-}
-
 int parse_caller_pid(const char *s, __u32 *euid, char *cgroup, size_t len,
 		     char *err, size_t errlen)
 {
@@ -568,14 +568,6 @@ int parse_caller_pid(const char *s, __u32 *euid, char *cgroup, size_t len,
 			    s);
 	line[strcspn(line, "\n")] = '\0';
 	snprintf(cgroup, len, "/sys/fs/cgroup%s", strcmp(line + 3, "/") ? line + 3 : "");
-	/*
-	 * The file does not escape a newline in a cgroup's name: a line cut
-	 * there names another cgroup, which does not list the process.
-	 */
-	if (!lists_process(cgroup, pid))
-		return fail(err, errlen,
-			    "cannot tell the cgroup of process %s: %.200s does not list it (it moved, or its cgroup's name holds a newline): give --uid and --cgroup",
-			    s, cgroup);
 	*euid = uid;
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "pidpolicy.h"
 
 /*
@@ -43,6 +44,15 @@ int range_list_add_chunk(struct range_list *l, __u32 first_pid,
 void range_list_free(struct range_list *l);
 
 /*
+ * Decimal digits s[0..len) as a number no larger than max: 0, -EINVAL when
+ * empty or not all digits (no sign, no spaces), -ERANGE when above max.
+ */
+int parse_decimal(const char *s, size_t len, __u64 max, __u64 *v);
+
+/* Sort and merge r[0..*n) in place (touching ranges join). */
+void ranges_canon(struct pid_range *r, size_t *n);
+
+/*
  * Parse RANGES such as "300-999,1000,5000-5999": every pid must be at least
  * 1 and below pid_max. On success *out (free() it) holds *n sorted, merged
  * ranges.
@@ -51,7 +61,9 @@ int parse_ranges(const char *s, __u32 pid_max, struct pid_range **out,
 		 size_t *n, char *err, size_t errlen);
 /* Number of pids in the ranges. */
 __u64 ranges_count(const struct pid_range *r, size_t n);
-/* "300-999,1000" (empty string for no ranges); malloc'ed, NULL if no memory. */
+/* "300-999,1000" (nothing for no ranges), to f. */
+void ranges_write(FILE *f, const struct pid_range *r, size_t n);
+/* The same as a malloc'ed string, NULL if no memory. */
 char *ranges_format(const struct pid_range *r, size_t n);
 
 /*

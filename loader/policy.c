@@ -13,39 +13,10 @@
 const char *policy_ns_name(__u32 inum, char *buf, size_t len)
 {
 	if (inum == PIDPOLICY_NS_ANY)
-		return "any";
-	snprintf(buf, len, "%u", inum);
+		snprintf(buf, len, "any");
+	else
+		snprintf(buf, len, "%u", inum);
 	return buf;
-}
-
-/* ---- ranges ---------------------------------------------------------------- */
-
-static int cmp_range(const void *a, const void *b)
-{
-	const struct pid_range *x = a, *y = b;
-
-	if (x->first != y->first)
-		return x->first < y->first ? -1 : 1;
-	return x->last < y->last ? -1 : x->last > y->last;
-}
-
-/* Sort and merge r[0..*n) in place (touching ranges join). */
-static void ranges_canon(struct pid_range *r, size_t *n)
-{
-	size_t i, out = 0;
-
-	if (!*n)
-		return;
-	qsort(r, *n, sizeof(*r), cmp_range);
-	for (i = 1; i < *n; i++) {
-		if ((__u64)r[i].first <= (__u64)r[out].last + 1) {
-			if (r[i].last > r[out].last)
-				r[out].last = r[i].last;
-		} else {
-			r[++out] = r[i];
-		}
-	}
-	*n = out + 1;
 }
 
 /* ---- canonical order ------------------------------------------------------ */
@@ -231,20 +202,6 @@ out:
 
 /* ---- writing ------------------------------------------------------------- */
 
-static void write_ranges(FILE *f, const struct pid_range *r, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const char *sep = i ? "," : "";
-
-		if (r[i].first == r[i].last)
-			fprintf(f, "%s%u", sep, r[i].first);
-		else
-			fprintf(f, "%s%u-%u", sep, r[i].first, r[i].last);
-	}
-}
-
 /*
  * NS of namespace inum in p's file: N@ID where p knows the id, but for the
  * initial pid namespace, which never dies.
@@ -288,7 +245,7 @@ static void write_rule(FILE *f, const struct policy *p, const struct policy_rule
 		break;
 	}
 	fprintf(f, " pids ");
-	write_ranges(f, r->ranges, r->nr_ranges);
+	ranges_write(f, r->ranges, r->nr_ranges);
 	fputc('\n', f);
 }
 

@@ -155,24 +155,6 @@ static int perr_parse(struct parser *ps, const char *msg)
 	ret_;								\
 })
 
-/* Decimal digits only, no sign, at most max. */
-static bool parse_u64(const char *s, __u64 max, __u64 *v)
-{
-	__u64 x = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		if (x > (max - (__u64)(*s - '0')) / 10)
-			return false;
-		x = x * 10 + (__u64)(*s - '0');
-	}
-	*v = x;
-	return true;
-}
-
 /* ---- parsing --------------------------------------------------------------- */
 
 /* Token i of the line, or NULL past the end. */
@@ -357,7 +339,7 @@ static int stmt_allow(struct parser *ps)
 		t = expect_value(ps, at + 1, "a cgroup id", ALLOW_SYNTAX);
 		if (!t)
 			return -1;
-		if (!parse_u64(t, UINT64_MAX, &v) || !v)
+		if (parse_decimal(t, strlen(t), UINT64_MAX, &v) || !v)
 			return perr(ps, "cgroup id '%s' is not valid: give the decimal inode number of a cgroup v2 directory (or write '%s PATH')",
 				    t, tree ? "cgroup-tree" : "cgroup");
 		rule.key.caller_kind = tree ? PIDPOLICY_CALLER_CGROUP_TREE :
@@ -408,7 +390,7 @@ static int stmt_limit(struct parser *ps)
 		return -1;
 	if (!strcmp(t, "none"))
 		return perr(ps, "max-chosen 'none' is not valid in a policy file: leave out the 'limit' line (a namespace without one takes 'limit ns any', if any)");
-	if (!parse_u64(t, PIDPOLICY_NO_LIMIT - 1, &v))
+	if (parse_decimal(t, strlen(t), PIDPOLICY_NO_LIMIT - 1, &v))
 		return perr(ps, "max-chosen '%s' is not valid: give a decimal number of processes from 0 to %u",
 			    t, PIDPOLICY_NO_LIMIT - 1);
 	if (expect_end(ps, 5, LIMIT_SYNTAX))

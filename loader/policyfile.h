@@ -154,7 +154,7 @@ int policy_write(FILE *f, const struct policy *p);
  */
 int policy_canonicalize(struct policy *p);
 
-/* "any" for PIDPOLICY_NS_ANY, else the inode in decimal, in buf. */
+/* "any" for PIDPOLICY_NS_ANY, else the inode in decimal: buf, written. */
 const char *policy_ns_name(__u32 inum, char *buf, size_t len);
 
 /* Order of rule keys: generation, namespace, caller kind, caller id. */

@@ -65,7 +65,7 @@ static void print_show_table(const struct rule_view *v, size_t n, __u32 dflt,
 
 	printf("%-12s %-24s %s\n", "NAMESPACE", "CALLER", "PIDS");
 	for (i = 0; i < n; i++) {
-		format_ns(v[i].key.ns_inum, ns, sizeof(ns));
+		policy_ns_name(v[i].key.ns_inum, ns, sizeof(ns));
 		format_caller(&v[i].key, caller, sizeof(caller));
 		pids = ranges_format(v[i].ranges.r, v[i].ranges.n);
 		printf("%-12s %-24s %s\n", ns, caller, pids ? pids : "?");
@@ -140,7 +140,7 @@ static int show_limits(const struct env *env, const struct pins *pins,
 		err = read_chosen_live(pins, inum, &live);
 		if (err)
 			return err;
-		format_ns(inum, ns, sizeof(ns));
+		policy_ns_name(inum, ns, sizeof(ns));
 		format_limit(p->limits[i].max_chosen, limit, sizeof(limit));
 		if (!arr) {
 			snprintf(live_text, sizeof(live_text), "%lld", (long long)live);

@@ -20,6 +20,7 @@
 #include "names.h"
 #include "output.h"
 #include "pins.h"
+#include "policyfile.h"
 
 struct ns_counts {
 	__u32 ns_inum;
@@ -303,7 +304,7 @@ static void print_status_table(bool loaded, __u32 dflt,
 	printf("\n%-12s %12s %12s %12s %12s %10s %12s\n", "NAMESPACE", "ALLOWED", "DENIED",
 	       "AUDITED", "CHOSEN-LIVE", "LIMIT", "SUPPRESSED");
 	for (i = 0; i < n; i++) {
-		format_ns(c[i].ns_inum, ns, sizeof(ns));
+		policy_ns_name(c[i].ns_inum, ns, sizeof(ns));
 		format_limit(c[i].max_chosen, limit, sizeof(limit));
 		printf("%-12s %12llu %12llu %12llu %12lld %10s %12llu\n", ns,
 		       (unsigned long long)c[i].d.allowed,
