@@ -245,6 +245,14 @@ $(BUILD)/examples/clone2_example.c: man/clone2.2 man/extract-example
 	@mkdir -p $(@D)
 	$(Q)man/extract-example $< clone2_example.c > $@
 
+# The sessions of pidpolicy(8)'s EXAMPLES, replayed by tests/vm/examples_test.
+MAN_SESSIONS	:= $(BUILD)/examples/pidpolicy.8.sessions
+
+$(MAN_SESSIONS): man/pidpolicy.8 man/extract-example
+	$(call msg,EXTRACT,$@)
+	@mkdir -p $(@D)
+	$(Q)man/extract-example $< --session > $@
+
 $(BUILD)/examples/%: $$(or $$(wildcard examples/$$*.c),$(BUILD)/examples/$$*.c) include/clone2.h \
 		| $(HDRS)/.installed
 	$(call msg,CC,$@)
@@ -263,7 +271,7 @@ $(BUILD)/kselftests/%: $(KSRC)/.patched | $(HDRS)/.installed
 	$(Q)$(CC) -g -std=gnu99 -isystem $(HDRS) -I$(KSELFTEST_DIR) -o $@ \
 		$(wildcard $(KSELFTEST_DIR)/*/$*.c)
 
-tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(CRIU_TREE) $(EXAMPLES) $(KSELFTESTS)
+tests: $(HOST_TESTS) $(VM_TESTS) $(VM_TESTS_32) $(CRIU_TREE) $(EXAMPLES) $(MAN_SESSIONS) $(KSELFTESTS)
 
 # --- the VM image -------------------------------------------------------------
 INITRAMFS_FILES := /usr/sbin/bpftool:/usr/sbin/bpftool /usr/sbin/criu:/usr/sbin/criu \
@@ -275,9 +283,11 @@ INITRAMFS_FILES := /usr/sbin/bpftool:/usr/sbin/bpftool /usr/sbin/criu:/usr/sbin/
 		   examples/restore.policy:/usr/share/pidpolicy/restore.policy \
 		   $(foreach t,$(VM_TESTS) $(VM_TESTS_32),$(t):/tests/$(notdir $(t))) \
 		   $(foreach e,$(EXAMPLES),$(e):/usr/bin/$(notdir $(e))) \
+		   $(MAN_SESSIONS):/usr/share/pidpolicy/$(notdir $(MAN_SESSIONS)) \
 		   $(foreach k,$(KSELFTESTS),$(k):/kselftests/$(notdir $(k)))
 
-$(INITRAMFS): $(VM_TESTS) $(VM_TESTS_32) $(CRIU_TREE) $(EXAMPLES) $(KSELFTESTS) $(PIDPOLICY) tests/vm/init \
+$(INITRAMFS): $(VM_TESTS) $(VM_TESTS_32) $(CRIU_TREE) $(EXAMPLES) $(MAN_SESSIONS) $(KSELFTESTS) \
+		$(PIDPOLICY) tests/vm/init \
 		tests/vm/mkinitramfs tests/vm/run-tests examples/nested-tree.txt examples/demo.sh \
 		examples/restore.policy | deps
 	$(call msg,CPIO,$@)

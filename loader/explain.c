@@ -85,6 +85,10 @@ static void explain_text(const struct env *env, const struct pidpolicy_decision 
 		snprintf(buf, len, "the rule for namespace %s and caller %s allows pid %u, but the namespace holds its max-chosen %u live chosen pids",
 			 ns, caller, env->pid, d->max_chosen);
 		break;
+	case PIDPOLICY_REASON_ACCOUNTING:
+		snprintf(buf, len, "the rule for namespace %s and caller %s allows pid %u, but the namespace has a limit and the process could not be counted against it",
+			 ns, caller, env->pid);
+		break;
 	default:
 		snprintf(buf, len, "rules apply to this namespace and caller, but none allows pid %u",
 			 env->pid);
@@ -132,28 +136,31 @@ int cmd_explain(const struct env *env, const struct pins *pins)
 	struct pidpolicy_decision d = {};
 	struct json_object *o;
 	bool own;
-	char why[200], ns[32], caller[64], limit[32], v[16], r[16];
+	char why[256], ns[32], caller[64], limit[32], v[16], r[16];
 	const char *verdict, *reason;
-	__u32 ns_mode;
-	__s64 live;
+	__u32 ns_mode = PIDPOLICY_MODE_UNSET;
+	__s64 live = 0;
 	int err;
 
 	memcpy(q.cgroup_tree, env->who.cgroup_tree, sizeof(q.cgroup_tree));
 	err = ns_own_entries(pins, &ns_arg, &own);
-	q.own_entries = own;
-	pidpolicy_decide(&ctx, &q, &d);
-	err = err ?: read_mode(pins, q.ns_inum, &ns_mode) ?:
-	      read_chosen_live(pins, q.ns_inum, &live);
-	if (err && !ctx.err)
-		ctx.err = err;
+	if (!err) {
+		q.own_entries = own;
+		pidpolicy_decide(&ctx, &q, &d);
+		err = ctx.err;
+	}
+	if (!err)
+		err = read_mode(pins, q.ns_inum, &ns_mode);
+	if (!err)
+		err = read_chosen_live(pins, q.ns_inum, &live);
+	if (err) {
+		err_msg("failed to read the policy maps: %s", strerror(-err));
+		return EXIT_RUNTIME;
+	}
 	if (!own)	/* a dead namespace's entries: the kernel reads none */
 		ns_mode = PIDPOLICY_MODE_UNSET;
 	/* as the BPF program counts it: this process included */
 	pidpolicy_over_quota(&d, live + 1);
-	if (ctx.err) {
-		err_msg("failed to read the policy maps: %s", strerror(-ctx.err));
-		return EXIT_RUNTIME;
-	}
 	explain_text(env, &d, ns_mode == PIDPOLICY_MODE_UNSET, why, sizeof(why));
 	verdict = name_or_number(verdict_name(d.verdict), d.verdict, v, sizeof(v));
 	reason = name_or_number(reason_name(d.reason), d.reason, r, sizeof(r));

@@ -537,6 +537,23 @@ int parse_cgroup_tree(const char *path, __u64 *id, char *err, size_t errlen)
 	return 0;
 }
 
+/* Does the cgroup.procs of the cgroup directory dir list process pid? */
+static bool lists_process(const char *dir, __u64 pid)
+{
+	char path[PATH_MAX + 16];
+	unsigned long long p;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	while (f && !found && fscanf(f, "%llu", &p) == 1)
+		found = p == pid;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 int parse_caller_pid(const char *s, __u32 *euid, char *cgroup, size_t len,
 		     char *err, size_t errlen)
 {
@@ -568,6 +585,15 @@ int parse_caller_pid(const char *s, __u32 *euid, char *cgroup, size_t len,
 			    s);
 	line[strcspn(line, "\n")] = '\0';
 	snprintf(cgroup, len, "/sys/fs/cgroup%s", strcmp(line + 3, "/") ? line + 3 : "");
+	/*
+	 * The line is the path whole: the kernel refuses a cgroup name with a
+	 * newline (cgroup_mkdir()). The process may have moved since: the
+	 * cgroup must still list it.
+	 */
+	if (!lists_process(cgroup, pid))
+		return fail(err, errlen,
+			    "cannot tell the cgroup of process %s: %.200s does not list it (it moved or exited): give --uid and --cgroup",
+			    s, cgroup);
 	*euid = uid;
 	return 0;
 }

@@ -126,12 +126,11 @@ static int show_limits(const struct env *env, const struct pins *pins,
 {
 	char ns[32], limit[16], live_text[24];
 	struct json_object *e;
+	bool header = !arr;
 	size_t i;
 	__s64 live;
 	int err;
 
-	if (!arr)
-		printf("\n%-12s %10s %12s\n", "NAMESPACE", "LIMIT", "CHOSEN-LIVE");
 	for (i = 0; i < p->nr_limits; i++) {
 		__u32 inum = p->limits[i].ns_inum;
 
@@ -142,6 +141,10 @@ static int show_limits(const struct env *env, const struct pins *pins,
 			return err;
 		policy_ns_name(inum, ns, sizeof(ns));
 		format_limit(p->limits[i].max_chosen, limit, sizeof(limit));
+		if (header) {	/* a table only where there are limits */
+			printf("\n%-12s %10s %12s\n", "NAMESPACE", "LIMIT", "CHOSEN-LIVE");
+			header = false;
+		}
 		if (!arr) {
 			snprintf(live_text, sizeof(live_text), "%lld", (long long)live);
 			printf("%-12s %10s %12s\n", ns, limit,

@@ -403,6 +403,19 @@ TEST_TIMEOUT(cgroup_tree_rule_matches_the_tree_and_nothing_else, 300)
 	EXPECT_EQ(harness_sh(NULL, 0, "pidpolicy explain --ns any --caller 1 --uid 0 --pid 5 2>&1"), 2);
 }
 
+/*
+ * explain --caller reads a process's cgroup from the 0:: line of
+ * /proc/PID/cgroup, which does not escape a newline: a name holding one
+ * would read as another cgroup (a sibling a rule allows, say). The kernel
+ * refuses such names, here too, whoever asks; explain relies on it.
+ */
+TEST(a_cgroup_name_with_a_newline_is_refused)
+{
+	make_cgroups();
+	ASSERT_NE(mkdir(TREE "/evil\n0::", 0755), 0);
+	ASSERT_EQ(errno, EINVAL);
+}
+
 /* A tree deeper than the BPF program looks: refused, policy unchanged. */
 TEST(cgroup_tree_deeper_than_the_bound_is_refused)
 {
