@@ -537,18 +537,21 @@ static __always_inline void report(const struct pidpolicy_query *q,
 				   const struct pidpolicy_decision *d,
 				   struct pidpolicy_decisions *counters,
 				   struct pidpolicy_decisions *totals,
-				   struct task_struct *task, __u32 caller_tenant,
+				   struct task_struct *task,
 				   struct pid_namespace *ns, __u32 source)
 {
 	struct pidpolicy_event *e;
 	__u64 now = bpf_ktime_get_ns(), *all;
 	void *ring = &host_events;
+	__u32 caller_tenant;
 
 	if (d->verdict == PIDPOLICY_ALLOW) {
 		all = config_slot(PIDPOLICY_CONFIG_EVENTS_ALL_UNTIL);
 		if (!all || *all < now)
 			return;
 	}
+	/* worked out here, past the common case: an allow nobody watches */
+	caller_tenant = tenant_of(BPF_CORE_READ(task, cred, user_ns));
 	if (caller_tenant != PIDPOLICY_TENANT_HOST) {
 		ring = &events;
 		if (!within_rate(caller_tenant, now)) {
@@ -606,13 +609,11 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 		.uid = BPF_CORE_READ(task, cred, euid.val),
 		.cgroup_id = bpf_get_current_cgroup_id(),
 	};
-	__u32 caller_tenant;
 	__s64 live;
 	int level;
 
 	if (ret)	/* an earlier BPF program on this hook refused */
 		return ret;
-	caller_tenant = tenant_of(BPF_CORE_READ(task, cred, user_ns));
 	/* for cgroup-tree rules; 0 past the caller's own level */
 	for (level = 0; level < PIDPOLICY_CGROUP_TREE_LEVELS; level++) {
 		q.cgroup_tree[level] = bpf_get_current_ancestor_cgroup_id(level);
@@ -627,7 +628,7 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 	 * every charge of the call back.
 	 */
 	if (pidpolicy_limited(&d) && source != PID_CHOICE_NS_LAST_PID) {
-		live = charge(task, caller_tenant, q.ns_inum,
+		live = charge(task, tenant_of(BPF_CORE_READ(task, cred, user_ns)), q.ns_inum,
 			      tenant_of(BPF_CORE_READ(ns, user_ns)), BPF_CORE_READ(ns, level), nr);
 		if (live < 0)
 			pidpolicy_unaccounted(&d);
@@ -640,7 +641,7 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 	all = total(PIDPOLICY_TOTAL_ALL);
 	if (all)
 		count_decision(all, d.verdict);
-	report(&q, &d, counters, all, task, caller_tenant, ns, source);
+	report(&q, &d, counters, all, task, ns, source);
 	return d.verdict == PIDPOLICY_DENY ? -PIDPOLICY_DENY_ERRNO : 0;
 }
 
@@ -786,26 +787,19 @@ int BPF_PROG(free_pid_entry, struct pid *pid)
 	return 0;
 }
 
-/* bpf_for_each_map_elem() callbacks: delete the entries of namespace *inum. */
-static long retire_rule(struct bpf_map *map, const struct pidpolicy_rule_key *key,
-			void *value, const __u32 *inum)
-{
-	if (key->ns_inum == *inum)
-		bpf_map_delete_elem(map, key);
-	return 0;
-}
+/*
+ * The keys of the three policy maps start alike, {gen, ns_inum}: one
+ * bpf_for_each_map_elem() callback deletes the entries of namespace *inum
+ * from each.
+ */
+_Static_assert(__builtin_offsetof(struct pidpolicy_rule_key, ns_inum) ==
+	       __builtin_offsetof(struct pidpolicy_ns_policy_key, ns_inum) &&
+	       __builtin_offsetof(struct pidpolicy_chunk_key, rule.ns_inum) ==
+	       __builtin_offsetof(struct pidpolicy_ns_policy_key, ns_inum),
+	       "policy map keys start with gen and ns_inum");
 
-static long retire_chunk(struct bpf_map *map, const struct pidpolicy_chunk_key *key,
+static long retire_entry(struct bpf_map *map, const struct pidpolicy_ns_policy_key *key,
 			 void *value, const __u32 *inum)
-{
-	if (key->rule.ns_inum == *inum)
-		bpf_map_delete_elem(map, key);
-	return 0;
-}
-
-static long retire_ns_policy(struct bpf_map *map,
-			     const struct pidpolicy_ns_policy_key *key,
-			     void *value, const __u32 *inum)
 {
 	if (key->ns_inum == *inum)
 		bpf_map_delete_elem(map, key);
@@ -853,9 +847,9 @@ int BPF_PROG(retire_ns, unsigned int inum)
 		delete_live(&key, c->tenant);
 	if (!bpf_map_lookup_elem(&ns_index, &key))
 		return 0;
-	bpf_for_each_map_elem(&rules, retire_rule, &inum, 0);
-	bpf_for_each_map_elem(&rule_pids, retire_chunk, &inum, 0);
-	bpf_for_each_map_elem(&ns_policy, retire_ns_policy, &inum, 0);
+	bpf_for_each_map_elem(&rules, retire_entry, &inum, 0);
+	bpf_for_each_map_elem(&rule_pids, retire_entry, &inum, 0);
+	bpf_for_each_map_elem(&ns_policy, retire_entry, &inum, 0);
 	bpf_map_delete_elem(&ns_index, &key);
 	return 0;
 }
