@@ -537,7 +537,11 @@ int parse_cgroup_tree(const char *path, __u64 *id, char *err, size_t errlen)
 	return 0;
 }
 
-/* Does the cgroup.procs of the cgroup directory dir list process pid? */
+/*
+ * Does the cgroup directory dir hold task pid? cgroup.threads, not
+ * cgroup.procs: that lists thread group leaders only, and none at all in a
+ * threaded cgroup (EOPNOTSUPP), where /proc/PID/cgroup still names it.
+ */
 static bool lists_process(const char *dir, __u64 pid)
 {
 	char path[PATH_MAX + 16];
@@ -545,7 +549,7 @@ static bool lists_process(const char *dir, __u64 pid)
 	bool found = false;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(path, sizeof(path), "%s/cgroup.threads", dir);
 	f = fopen(path, "re");
 	while (f && !found && fscanf(f, "%llu", &p) == 1)
 		found = p == pid;
@@ -587,8 +591,8 @@ int parse_caller_pid(const char *s, __u32 *euid, char *cgroup, size_t len,
 	snprintf(cgroup, len, "/sys/fs/cgroup%s", strcmp(line + 3, "/") ? line + 3 : "");
 	/*
 	 * The line is the path whole: the kernel refuses a cgroup name with a
-	 * newline (cgroup_mkdir()). The process may have moved since: the
-	 * cgroup must still list it.
+	 * newline (cgroup_mkdir()). The task may have moved since: the cgroup
+	 * must still hold it.
 	 */
 	if (!lists_process(cgroup, pid))
 		return fail(err, errlen,

@@ -88,6 +88,10 @@ int policy_canonicalize(struct policy *p)
 
 		if (policy_rule_key_cmp(&dst->key, &src->key)) {
 			p->rules[++out] = *src;
+			if (out != i) {	/* one owner for each ranges array */
+				src->ranges = NULL;
+				src->nr_ranges = 0;
+			}
 			continue;
 		}
 		r = realloc(dst->ranges, (dst->nr_ranges + src->nr_ranges + 1) *

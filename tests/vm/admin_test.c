@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@
 #define TREE_LEAF	TREE "/a/b"
 /* a sibling whose name starts like the tree's: it is not below it */
 #define TREE_EVIL	"/sys/fs/cgroup/pp-tree-evil"
+/* a threaded domain, with a threaded cgroup a below it */
+#define THREADED	"/sys/fs/cgroup/pp-threaded"
 #define POLICY		"/tmp/admin.policy"
 #define FIFO		"/tmp/admin.fifo"
 
@@ -414,6 +417,53 @@ TEST(a_cgroup_name_with_a_newline_is_refused)
 	make_cgroups();
 	ASSERT_NE(mkdir(TREE "/evil\n0::", 0755), 0);
 	ASSERT_EQ(errno, EINVAL);
+}
+
+static void *report_tid_and_wait(void *tid)
+{
+	__atomic_store_n((pid_t *)tid, gettid(), __ATOMIC_RELEASE);
+	pause();
+	return NULL;
+}
+
+/*
+ * The program decides per calling thread: explain --caller takes a thread's
+ * ID too, in a threaded cgroup (whose cgroup.procs cannot be read) apart
+ * from the rest of its process. A rule allows that cgroup only.
+ */
+TEST_TIMEOUT(explain_caller_takes_a_thread_in_a_threaded_cgroup, 300)
+{
+	pid_t pid = pick_free_pid(), tid = 0;
+	char out[1024], id[16];
+	pthread_t t;
+
+	ASSERT_TRUE(!mkdir(THREADED, 0755) || errno == EEXIST);
+	ASSERT_TRUE(!mkdir(THREADED "/a", 0755) || errno == EEXIST);
+	write_file(THREADED "/a/cgroup.type", "threaded");
+	fresh_policy();
+	POLICY_OK("allow --ns any --cgroup " THREADED "/a --pids %d", pid);
+	POLICY_OK("mode --default enforce");
+	ASSERT_EQ(pthread_create(&t, NULL, report_tid_and_wait, &tid), 0);
+	while (!__atomic_load_n(&tid, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	/* the process in the threaded domain, the thread in its threaded child */
+	join_cgroup(THREADED);
+	snprintf(id, sizeof(id), "%d", tid);
+	write_file(THREADED "/a/cgroup.threads", id);
+	EXPECT_EQ(harness_sh(out, sizeof(out), "pidpolicy explain --ns any --caller %d --pid %d 2>&1",
+			     tid, pid), 0);
+	printf("%s", out);
+	EXPECT_TRUE(strstr(out, "verdict:   allow") != NULL);
+	/* the process itself is in the domain, which no rule allows */
+	EXPECT_EQ(harness_sh(out, sizeof(out), "pidpolicy explain --ns any --caller %d --pid %d 2>&1",
+			     getpid(), pid), 0);
+	EXPECT_TRUE(strstr(out, "verdict:   deny") != NULL);
+	pthread_cancel(t);
+	pthread_join(t, NULL);
+	join_cgroup("/sys/fs/cgroup");
+	harness_sh(NULL, 0, "pidpolicy unload");
+	rmdir(THREADED "/a");
+	rmdir(THREADED);
 }
 
 /* A tree deeper than the BPF program looks: refused, policy unchanged. */
