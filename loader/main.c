@@ -219,40 +219,32 @@ static int check_given(const struct env *env)
 	return 0;
 }
 
-/* Turns the option strings into the rule key, ranges, pid and mode. */
-static int parse_values(struct env *env)
+/*
+ * The caller of the rule (--uid, --cgroup or --cgroup-tree) into
+ * env->rule, and for explain the caller whole (with --caller PID).
+ */
+static int parse_caller(struct env *env, char *err, size_t errlen)
 {
-	char err[512], caller_cgroup[PATH_MAX];
+	char caller_cgroup[PATH_MAX];
 	__u32 uid = 0;
+	int ret = 0;
 
-	env->json = output_json();
 	env->rule.caller_kind = PIDPOLICY_CALLER_ANY;
-	if ((env->ns_arg &&
-	     parse_ns_spec(env->ns_arg, &env->rule.ns_inum, &env->ns_id, &env->ns_fd, err,
-			   sizeof(err))) ||
-	    (env->uid_arg && parse_uid(env->uid_arg, &uid, err, sizeof(err))) ||
-	    (env->cgroup_arg &&
-	     parse_cgroup(env->cgroup_arg, &env->rule.caller_id, err, sizeof(err))) ||
-	    (env->cgroup_tree_arg &&
-	     parse_cgroup_tree(env->cgroup_tree_arg, &env->rule.caller_id, err, sizeof(err))) ||
-	    (env->caller_pid_arg &&
-	     parse_caller_pid(env->caller_pid_arg, &uid, caller_cgroup, sizeof(caller_cgroup),
-			      err, sizeof(err))) ||
-	    (env->cmd->run == cmd_explain &&
-	     explain_caller(env, env->uid_arg || env->caller_pid_arg, uid,
-			    env->caller_pid_arg ? caller_cgroup : env->cgroup_arg,
-			    err, sizeof(err))) ||
-	    (env->pids_arg &&
-	     parse_ranges(env->pids_arg, PIDPOLICY_PID_LIMIT, &env->ranges,
-			  &env->nr_ranges, err, sizeof(err))) ||
-	    (env->pid_arg && parse_pid(env->pid_arg, &env->pid, err, sizeof(err))) ||
-	    (env->word && !strcmp(env->cmd->name, "mode") &&
-	     parse_mode(env->word, &env->mode, err, sizeof(err))) ||
-	    (env->max_chosen_arg &&
-	     parse_max_chosen(env->max_chosen_arg, &env->max_chosen, err, sizeof(err)))) {
-		err_msg("%s", err);
-		return EXIT_USAGE;
-	}
+	if (env->uid_arg)
+		ret = parse_uid(env->uid_arg, &uid, err, errlen);
+	if (!ret && env->cgroup_arg)
+		ret = parse_cgroup(env->cgroup_arg, &env->rule.caller_id, err, errlen);
+	if (!ret && env->cgroup_tree_arg)
+		ret = parse_cgroup_tree(env->cgroup_tree_arg, &env->rule.caller_id, err, errlen);
+	if (!ret && env->caller_pid_arg)
+		ret = parse_caller_pid(env->caller_pid_arg, &uid, caller_cgroup,
+				       sizeof(caller_cgroup), err, errlen);
+	if (!ret && env->cmd->run == cmd_explain)
+		ret = explain_caller(env, env->uid_arg || env->caller_pid_arg, uid,
+				     env->caller_pid_arg ? caller_cgroup : env->cgroup_arg,
+				     err, errlen);
+	if (ret)
+		return ret;
 	if (env->uid_arg) {
 		env->rule.caller_kind = PIDPOLICY_CALLER_UID;
 		env->rule.caller_id = uid;
@@ -260,6 +252,34 @@ static int parse_values(struct env *env)
 		env->rule.caller_kind = PIDPOLICY_CALLER_CGROUP;
 	} else if (env->cgroup_tree_arg) {
 		env->rule.caller_kind = PIDPOLICY_CALLER_CGROUP_TREE;
+	}
+	return 0;
+}
+
+/* Turns the option strings into the rule key, ranges, pid and mode. */
+static int parse_values(struct env *env)
+{
+	char err[512];
+	int ret = 0;
+
+	env->json = output_json();
+	if (env->ns_arg)
+		ret = parse_ns_spec(env->ns_arg, &env->rule.ns_inum, &env->ns_id, &env->ns_fd,
+				    err, sizeof(err));
+	if (!ret)
+		ret = parse_caller(env, err, sizeof(err));
+	if (!ret && env->pids_arg)
+		ret = parse_ranges(env->pids_arg, PIDPOLICY_PID_LIMIT, &env->ranges,
+				   &env->nr_ranges, err, sizeof(err));
+	if (!ret && env->pid_arg)
+		ret = parse_pid(env->pid_arg, &env->pid, err, sizeof(err));
+	if (!ret && env->word && !strcmp(env->cmd->name, "mode"))
+		ret = parse_mode(env->word, &env->mode, err, sizeof(err));
+	if (!ret && env->max_chosen_arg)
+		ret = parse_max_chosen(env->max_chosen_arg, &env->max_chosen, err, sizeof(err));
+	if (ret) {
+		err_msg("%s", err);
+		return EXIT_USAGE;
 	}
 	return 0;
 }
