@@ -13,7 +13,8 @@
 
 #define PIDPOLICY_PIN_DIR	"/sys/fs/bpf/pidpolicy"
 /* A directory that is the readers' lock (see loader/pins.h), not a pin. */
-#define PIDPOLICY_READERS_LOCK	PIDPOLICY_PIN_DIR "/readers_lock"
+#define PIDPOLICY_READERS_LOCK_NAME	"readers_lock"
+#define PIDPOLICY_READERS_LOCK	PIDPOLICY_PIN_DIR "/" PIDPOLICY_READERS_LOCK_NAME
 
 /* Namespace inode 0 never names a real pid namespace: it means "any". */
 #define PIDPOLICY_NS_ANY	0

@@ -93,79 +93,80 @@ static int check_bpf_fs(void)
 }
 
 /*
- * State of the programs' runs, not policy: a load starts it afresh. Pins
- * left by an earlier load missed every exit and free_pid() meanwhile, and
- * a stale charge at a reused struct pid address would never be given back.
+ * Remove every pin under the locked pin directory dir but the readers'
+ * lock: the link pins first, in the reverse of attach_order (the hook's
+ * first, so nothing is charged once the counting programs go), then
+ * everything else. What unload does, what a failed load undoes, and how a
+ * load starts clean from pins an interrupted load or unload left.
  */
-static const char *const runtime_maps[] = {
-	"decisions", "chosen_live", "charging", "charged", "tenants", "event_budget",
-	"events", "host_events",
-};
-
-static int remove_runtime_pins(void)
+static int remove_pins(int dir)
 {
 	char path[PATH_MAX];
+	struct dirent *de;
+	int err = 0, fd;
+	DIR *d;
 	size_t i;
 
-	for (i = 0; i < sizeof(runtime_maps) / sizeof(runtime_maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, runtime_maps[i]);
+	for (i = NR_PROGS; i--;) {
+		snprintf(path, sizeof(path), "%s/%s_link", PIDPOLICY_PIN_DIR, attach_order[i]);
 		if (unlink(path) && errno != ENOENT) {
 			err_msg("failed to remove %s: %s", path, strerror(errno));
 			return EXIT_RUNTIME;
 		}
 	}
-	return 0;
-}
-
-/* What this load pinned, in order, to undo it if the load fails. */
-struct load_undo {
-	char names[32][64];		/* under PIDPOLICY_PIN_DIR */
-	size_t n;
-};
-
-static void undo_add(struct load_undo *u, const char *name, const char *suffix)
-{
-	if (u->n < sizeof(u->names) / sizeof(u->names[0]))
-		snprintf(u->names[u->n++], sizeof(u->names[0]), "%s%s", name, suffix);
-}
-
-/* Remove what this load pinned, the last pin first. */
-static void undo_load(const struct load_undo *u)
-{
-	char path[PATH_MAX];
-	size_t i = u->n;
-
-	while (i--) {
-		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, u->names[i]);
-		if (unlink(path) && errno != ENOENT)
-			err_msg("failed to remove %s: %s (run 'pidpolicy unload')", path,
-				strerror(errno));
+	fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		err_msg("failed to read %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_RUNTIME;
 	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    !strcmp(de->d_name, PIDPOLICY_READERS_LOCK_NAME))
+			continue;
+		if (!unlinkat(dir, de->d_name, de->d_type == DT_DIR ? AT_REMOVEDIR : 0))
+			continue;
+		err_msg("failed to remove %s/%s: %s", PIDPOLICY_PIN_DIR, de->d_name,
+			strerror(errno));
+		err = EXIT_RUNTIME;
+	}
+	closedir(d);
+	return err;
+}
+
+/*
+ * Pins without the hook's link are what a load or an unload stopped midway
+ * left: maps that no program pruned while namespaces died, programs
+ * attached without the hook. Nothing of them can be trusted; the load
+ * starts from none of them.
+ */
+static int remove_incomplete_load(int dir)
+{
+	if (!is_incomplete())
+		return 0;
+	note_msg("removing the pins of a load or unload that did not finish");
+	return remove_pins(dir);
 }
 
 /* Pin prog as DIR/<name> and its link as DIR/<name>_link. */
-static int pin_prog_and_link(struct bpf_program *prog, struct bpf_link *link,
-			     struct load_undo *u)
+static int pin_prog_and_link(struct bpf_program *prog, struct bpf_link *link)
 {
 	const char *name = bpf_program__name(prog);
 	char path[PATH_MAX];
 	int err;
 
-	/* a stale pin of a failed load would make pinning fail */
 	snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, name);
-	unlink(path);
 	err = bpf_program__pin(prog, path);
 	if (!err) {
-		undo_add(u, name, "");
 		strncat(path, "_link", sizeof(path) - strlen(path) - 1);
-		unlink(path);
 		err = bpf_link__pin(link, path);
 	}
 	if (err) {
 		err_msg("failed to pin program %s at %s: %s", name, path, strerror(-err));
 		return EXIT_RUNTIME;
 	}
-	undo_add(u, name, "_link");
 	return 0;
 }
 
@@ -194,8 +195,7 @@ static int attach_progs(struct pidpolicy_bpf *skel, struct bpf_link **links,
 }
 
 /* Pin each program and link, the hook's last: the mark of a complete load. */
-static int pin_progs(struct pidpolicy_bpf *skel, struct bpf_link **links,
-		     struct load_undo *u)
+static int pin_progs(struct pidpolicy_bpf *skel, struct bpf_link **links)
 {
 	struct bpf_program *prog;
 	size_t i;
@@ -203,7 +203,7 @@ static int pin_progs(struct pidpolicy_bpf *skel, struct bpf_link **links,
 
 	for (i = 0; i < NR_PROGS; i++) {
 		prog = bpf_object__find_program_by_name(skel->obj, attach_order[i]);
-		err = pin_prog_and_link(prog, links[i], u);
+		err = pin_prog_and_link(prog, links[i]);
 		if (err)
 			return err;
 	}
@@ -211,38 +211,19 @@ static int pin_progs(struct pidpolicy_bpf *skel, struct bpf_link **links,
 }
 
 /*
- * Load the skeleton, whose maps libbpf pins (or reuses where pinned
- * already): each is pinned by name (LIBBPF_PIN_BY_NAME in the BPF object)
- * under the pin_root_path it was opened with, PIDPOLICY_PIN_DIR/<map>. The
- * map pins it made go to u.
+ * Load the skeleton; libbpf pins each map by name (LIBBPF_PIN_BY_NAME in
+ * the BPF object) under the pin_root_path it was opened with,
+ * PIDPOLICY_PIN_DIR/<map>, which holds no map yet.
  */
-static int load_skel(struct pidpolicy_bpf *skel, struct load_undo *u)
+static int load_skel(struct pidpolicy_bpf *skel)
 {
-	bool existed[32] = {};
-	struct bpf_map *map;
-	const char *path;
-	size_t i = 0;
-	int err;
+	int err = pidpolicy_bpf__load(skel);
 
-	bpf_object__for_each_map(map, skel->obj) {
-		path = bpf_map__pin_path(map);
-		if (path && i < 32)
-			existed[i++] = !access(path, F_OK);
-	}
-	err = pidpolicy_bpf__load(skel);
-	if (err) {
-		err_msg("failed to load BPF programs: %s (run with -v for the verifier log)",
-			strerror(-err));
-		return EXIT_RUNTIME;
-	}
-	i = 0;
-	bpf_object__for_each_map(map, skel->obj) {
-		if (!bpf_map__pin_path(map) || i == 32)
-			continue;
-		if (!existed[i++])
-			undo_add(u, bpf_map__name(map), "");
-	}
-	return 0;
+	if (!err)
+		return 0;
+	err_msg("failed to load BPF programs: %s (run with -v for the verifier log)",
+		strerror(-err));
+	return EXIT_RUNTIME;
 }
 
 /*
@@ -324,146 +305,203 @@ static int reapply(const char *path, const struct policy *p)
 }
 
 /*
- * Whole state or none: with --policy, the maps hold the file's policy before
- * the hook is attached, so there is no moment without it; a load that fails
- * removes what it pinned, in reverse order, so nothing of it stays attached.
+ * Where FILE cannot be applied whole the hook still goes on, with no rule
+ * and the file's default mode (enforce where it names none or cannot be
+ * read): a boot with a broken file refuses chosen pids rather than leaving
+ * the host without a policy.
  */
-int cmd_load(const struct env *env, const struct pins *pins)
+static __u32 fail_closed_mode(const struct policy *file)
+{
+	if (file->nr_modes && file->modes[0].ns_inum == PIDPOLICY_NS_ANY)
+		return file->modes[0].mode;
+	return PIDPOLICY_MODE_ENFORCE;
+}
+
+/*
+ * Fill the fresh maps with p, read from path with status file_err; where
+ * that fails, with the fail-closed policy, *not_applied then FILE's exit
+ * status and *mode its default mode.
+ */
+static int fill_policy(struct pidpolicy_bpf *skel, int dir, const struct policy *p,
+		       const char *path, int file_err, int *not_applied, __u32 *mode)
+{
+	struct policy_mode closed_mode = {
+		.ns_inum = PIDPOLICY_NS_ANY, .mode = fail_closed_mode(p),
+	};
+	struct policy closed = { .modes = &closed_mode, .nr_modes = 1 };
+	int err = file_err;
+
+	if (!err)
+		err = fill_maps(skel, dir, p, path);
+	if (!err)
+		return 0;
+	*not_applied = err;
+	*mode = closed_mode.mode;
+	return fill_maps(skel, dir, &closed, "the fail-closed policy");
+}
+
+/*
+ * A fresh load under the locked, empty pin directory dir. Whole state or
+ * none: the maps hold the policy before the hook is attached, so there is
+ * no moment without it; a load that fails removes every pin it made.
+ */
+static int load_fresh(const struct env *env, int dir, const struct policy *p,
+		      int file_err, int *not_applied, __u32 *closed_mode)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = PIDPOLICY_PIN_DIR);
 	struct bpf_link *links[NR_PROGS] = {};
-	struct pidpolicy_bpf *skel = NULL;
-	struct load_undo undo = {};
-	struct policy p = {};
-	bool already;
-	int err, dir = -1;
+	struct pidpolicy_bpf *skel;
 	size_t i;
-
-	(void)pins;
-	err = check_bpf_lsm() ?: check_pid_choose_hook();
-	if (!err && env->policy_arg)
-		err = read_policy_file(env->policy_arg, &p);
-	if (err)
-		return err;
-	already = is_loaded();
-	if (!already)
-		err = check_bpf_fs();
-	if (err || already)
-		goto cleanup;
-	dir = lock_pin_dir(true);
-	if (dir < 0 && (errno == ELOOP || errno == ENOTDIR)) {
-		err = check_pin_dir(dir);	/* a symlink or a file */
-		goto cleanup;
-	}
-	if (dir < 0) {
-		err_msg("failed to create %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
-		err = EXIT_RUNTIME;
-		goto cleanup;
-	}
-	err = check_pin_dir(dir);
-	already = is_loaded();		/* by the load we waited for */
-	if (err || already)
-		goto cleanup;
-	err = remove_runtime_pins();
-	if (err)
-		goto cleanup;
-	if (mkdir(PIDPOLICY_READERS_LOCK, 0700) && errno != EEXIST) {
-		err_msg("failed to create %s: %s", PIDPOLICY_READERS_LOCK, strerror(errno));
-		err = EXIT_RUNTIME;
-		goto cleanup;
-	}
+	int err;
 
 	skel = pidpolicy_bpf__open_opts(&open_opts);
 	if (!skel) {
 		err_msg("failed to open BPF skeleton: %s", strerror(errno));
-		err = EXIT_RUNTIME;
-		goto cleanup;
+		return EXIT_RUNTIME;
 	}
 	/*
 	 * retire_ns runs before the maps are filled: a namespace that dies
 	 * after its entries are written takes them with it.
 	 */
-	err = load_skel(skel, &undo) ?: set_tenant_shares(skel) ?:
-	      attach_progs(skel, links, 0, NR_PROGS - 1);
+	err = load_skel(skel);
+	if (!err)
+		err = set_tenant_shares(skel);
+	if (!err)
+		err = attach_progs(skel, links, 0, NR_PROGS - 1);
 	if (!err && env->policy_arg)
-		err = fill_maps(skel, dir, &p, env->policy_arg);
-	err = err ?: attach_progs(skel, links, NR_PROGS - 1, NR_PROGS) ?:
-		pin_progs(skel, links, &undo);
-	if (!err && !env->policy_arg)
-		say("loaded: set a mode to apply the policy, e.g. 'pidpolicy mode --default audit'\n");
-	else if (!err)
-		say("loaded with the policy of %s\n", env->policy_arg);
-
-cleanup:
+		err = fill_policy(skel, dir, p, env->policy_arg, file_err, not_applied,
+				  closed_mode);
+	if (!err)
+		err = attach_progs(skel, links, NR_PROGS - 1, NR_PROGS);
+	if (!err)
+		err = pin_progs(skel, links);
 	if (err)
-		undo_load(&undo);
+		remove_pins(dir);
 	for (i = 0; i < NR_PROGS; i++)
 		bpf_link__destroy(links[i]);	/* the pins keep them attached */
 	pidpolicy_bpf__destroy(skel);
+	return err;
+}
+
+/* The pin directory, locked and checked; -1 after printing why not. */
+static int open_pin_dir(void)
+{
+	int dir = lock_pin_dir(true);
+
+	if (dir < 0 && (errno == ELOOP || errno == ENOTDIR))
+		check_pin_dir(dir);	/* a symlink or a file: says so */
+	else if (dir < 0)
+		err_msg("failed to create %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
+	else if (check_pin_dir(dir)) {
+		close(dir);
+		dir = -1;
+	}
+	return dir;
+}
+
+/* load under the locked pin directory dir, with nothing loaded. */
+static int load_locked(const struct env *env, int dir, const struct policy *p,
+		       int file_err)
+{
+	__u32 closed_mode = PIDPOLICY_MODE_ENFORCE;
+	int err, not_applied = 0;
+
+	err = remove_incomplete_load(dir);
+	if (err)
+		return err;
+	if (mkdir(PIDPOLICY_READERS_LOCK, 0700) && errno != EEXIST) {
+		err_msg("failed to create %s: %s", PIDPOLICY_READERS_LOCK, strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	err = load_fresh(env, dir, p, file_err, &not_applied, &closed_mode);
+	if (err)
+		return err;
+	if (not_applied) {
+		err_msg("%s was not applied: loaded with no rule and mode default %s instead; fix the file, then run 'pidpolicy apply %s'",
+			env->policy_arg, mode_name(closed_mode), env->policy_arg);
+		return not_applied;
+	}
+	if (env->policy_arg)
+		say("loaded with the policy of %s\n", env->policy_arg);
+	else
+		say("loaded: set a mode to apply the policy, e.g. 'pidpolicy mode --default audit'\n");
+	return 0;
+}
+
+/* load when loaded already: the file, if any, replaces the policy. */
+static int load_again(const struct env *env, const struct policy *p, int file_err)
+{
+	if (file_err)
+		return file_err;	/* the policy in force stays */
+	if (env->policy_arg)
+		return reapply(env->policy_arg, p);
+	say("pidpolicy: already loaded\n");
+	return 0;
+}
+
+int cmd_load(const struct env *env, const struct pins *pins)
+{
+	int err, file_err = 0, dir = -1;
+	struct policy p = {};
+	bool loaded;
+
+	(void)pins;
+	err = check_bpf_lsm();
+	if (!err)
+		err = check_pid_choose_hook();
+	if (err)
+		return err;
+	if (env->policy_arg)
+		file_err = read_policy_file(env->policy_arg, &p);
+	loaded = is_loaded();
+	if (!loaded) {
+		err = check_bpf_fs();
+		if (!err)
+			dir = open_pin_dir();
+		if (!err && dir < 0)
+			err = EXIT_RUNTIME;
+		loaded = is_loaded();	/* by a load we waited for */
+	}
+	if (!err && !loaded)
+		err = load_locked(env, dir, &p, file_err);
 	if (dir >= 0)
 		close(dir);	/* drops the lock */
-	if (!err && already && env->policy_arg)
-		err = reapply(env->policy_arg, &p);
-	else if (!err && already)
-		say("pidpolicy: already loaded\n");
+	if (!err && loaded)
+		err = load_again(env, &p, file_err);
 	policy_free(&p);
 	return err;
 }
 
 int cmd_unload(const struct env *env, const struct pins *pins)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *dir;
-	size_t i;
-	int err = 0, fd, readers;
+	int err, dir, readers;
 
 	(void)env;
 	(void)pins;
-	fd = lock_pin_dir(false);
-	if (fd < 0 && errno == ENOENT) {
+	dir = lock_pin_dir(false);
+	if (dir < 0 && errno == ENOENT) {
 		err_msg("not loaded");
 		return EXIT_RUNTIME;
 	}
-	dir = fd < 0 ? NULL : fdopendir(fd);
-	if (!dir) {
+	if (dir < 0) {
 		err_msg("failed to open %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		return EXIT_RUNTIME;
 	}
 	/* no reader is halfway through what goes now */
 	readers = open(PIDPOLICY_READERS_LOCK, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (readers >= 0)
 		flock(readers, LOCK_EX);
-	/*
-	 * The link pins hold the only references: removing one detaches. The
-	 * hook first, so nothing is charged once the counting programs go.
-	 */
-	for (i = NR_PROGS; i--;) {
-		snprintf(path, sizeof(path), "%s/%s_link", PIDPOLICY_PIN_DIR, attach_order[i]);
-		if (unlink(path) && errno != ENOENT) {
-			err_msg("failed to remove %s: %s", path, strerror(errno));
-			err = EXIT_RUNTIME;
-			goto out;
-		}
-	}
-	while ((de = readdir(dir))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", PIDPOLICY_PIN_DIR, de->d_name);
-		if (de->d_type == DT_DIR ? rmdir(path) : unlink(path)) {
-			err_msg("failed to remove %s: %s", path, strerror(errno));
-			err = EXIT_RUNTIME;
-		}
+	err = remove_pins(dir);
+	if (!err && rmdir(PIDPOLICY_READERS_LOCK) && errno != ENOENT) {
+		err_msg("failed to remove %s: %s", PIDPOLICY_READERS_LOCK, strerror(errno));
+		err = EXIT_RUNTIME;
 	}
 	if (!err && rmdir(PIDPOLICY_PIN_DIR)) {
 		err_msg("failed to remove %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
 		err = EXIT_RUNTIME;
 	}
-out:
 	if (readers >= 0)
 		close(readers);
-	closedir(dir);	/* drops the lock, once the directory is gone */
+	close(dir);	/* drops the lock, once the directory is gone */
 	return err;
 }

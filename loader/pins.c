@@ -6,6 +6,7 @@
  * who must be root.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -73,17 +74,19 @@ bool is_loaded(void)
 
 bool is_incomplete(void)
 {
-	char path[PATH_MAX];
-	size_t i;
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
 
 	if (is_loaded())
 		return false;
-	for (i = 0; i < NR_PROGS; i++) {
-		snprintf(path, sizeof(path), "%s/%s_link", PIDPOLICY_PIN_DIR, attach_order[i]);
-		if (!access(path, F_OK))
-			return true;
-	}
-	return false;
+	d = opendir(PIDPOLICY_PIN_DIR);
+	while (d && !found && (de = readdir(d)))
+		found = strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+			strcmp(de->d_name, PIDPOLICY_READERS_LOCK_NAME);
+	if (d)
+		closedir(d);
+	return found;
 }
 
 void close_pins(struct pins *pins)

@@ -55,7 +55,10 @@ extern const char *const attach_order[NR_PROGS];
 int check_root(void);
 /* The hook's link is pinned last: its pin marks a complete load. */
 bool is_loaded(void);
-/* Pins of a load that did not finish (no hook link, but other pins). */
+/*
+ * Pins of a load or unload that did not finish: no hook link, but other
+ * pins than the readers' lock.
+ */
 bool is_incomplete(void);
 
 /*

@@ -11,11 +11,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -97,47 +103,235 @@ static void make_cgroups(void)
 	ASSERT_TRUE(!mkdir(TREE_EVIL, 0755) || errno == EEXIST);
 }
 
-/* --- whole state or none ------------------------------------------------ */
+/* --- whole state or none, at every point of interruption ------------------ */
 
-/*
- * A load fails after pinning the counting programs (the hook's program pin
- * is taken by a directory): nothing of it may stay attached, and the error
- * names the program.
- */
-TEST_TIMEOUT(failed_load_leaves_nothing_attached, 300)
+#ifdef __x86_64__
+/* retire_ns, free_pid_entry, alloc_pid_exit, pid_choose: each with a link */
+#define NR_POLICY_PROGS	4
+
+static bool is_policy_loaded(void)
 {
-	char out[1024];
-
-	harness_sh(NULL, 0, "pidpolicy unload 2>&1");
-	ASSERT_EQ(mkdir(PIDPOLICY_PIN_DIR, 0700), 0);
-	ASSERT_EQ(mkdir(PIN("pid_choose"), 0700), 0);
-	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load 2>&1; echo exit=$?"), 0);
-	printf("%s", out);
-	EXPECT_TRUE(strstr(out, "exit=1\n") != NULL);
-	/* libbpf may warn first; ours is one line, naming the program */
-	EXPECT_EQ(lines_starting(out, "pidpolicy: "), 1);
-	EXPECT_TRUE(strstr(out, "pidpolicy: failed to pin program pid_choose") != NULL);
-	assert_nothing_attached();
-	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy status 2>&1"), 0);
-	EXPECT_TRUE(strstr(out, "loaded:         no\n") != NULL);
-	ASSERT_EQ(rmdir(PIN("pid_choose")), 0);
-	ASSERT_EQ(harness_sh(NULL, 0, "pidpolicy unload 2>&1"), 0);
+	return !access(PIN("pid_choose_link"), F_OK);
 }
 
-/* Counting programs attached without the hook: status must say so. */
-TEST_TIMEOUT(status_reports_an_incomplete_load, 300)
+static bool is_pin(const struct user_regs_struct *r)
+{
+	return r->orig_rax == __NR_bpf && r->rdi == BPF_OBJ_PIN;
+}
+
+static bool is_removal(const struct user_regs_struct *r)
+{
+	return r->orig_rax == __NR_unlink || r->orig_rax == __NR_unlinkat ||
+	       r->orig_rax == __NR_rmdir;
+}
+
+enum at_call { KILL_AT, FAIL_AT, RUN_THROUGH };
+
+/*
+ * Run `pidpolicy ARGS` traced. At the entry of its nth system call that
+ * matches (from 1), KILL_AT kills it with SIGKILL, so that call never runs
+ * (as a kill or a power cut there would leave things), FAIL_AT makes that
+ * call fail with EPERM and lets the program go on. Returns how many calls
+ * matched (a run that ended first: fewer than nth); its output to out,
+ * its exit status to *status (-1: killed).
+ */
+static int run_to_call(const char *args, bool (*match)(const struct user_regs_struct *),
+		       int nth, enum at_call what, char *out, size_t size, int *status)
+{
+	struct user_regs_struct regs;
+	bool entry = true, failing = false;
+	int st, sig = 0, seen = 0, pipefd[2];
+	ssize_t len, got = 0;
+	pid_t pid;
+
+	ASSERT_EQ(pipe(pipefd), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		/* exec: the shell's own children would not be traced */
+		execl("/bin/sh", "sh", "-c", args, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT_EQ(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD |
+			 PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC), 0);
+	for (;;) {
+		ASSERT_EQ(ptrace(PTRACE_SYSCALL, pid, 0, sig), 0);
+		sig = 0;
+		ASSERT_EQ(waitpid(pid, &st, 0), pid);
+		if (WIFEXITED(st) || WIFSIGNALED(st))
+			break;
+		if (WSTOPSIG(st) != (SIGTRAP | 0x80)) {
+			/* a signal to deliver; an exec's stop is none */
+			sig = WSTOPSIG(st) == SIGTRAP ? 0 : WSTOPSIG(st);
+			continue;
+		}
+		ASSERT_EQ(ptrace(PTRACE_GETREGS, pid, 0, &regs), 0);
+		if (!entry && failing) {
+			regs.rax = -EPERM;
+			ASSERT_EQ(ptrace(PTRACE_SETREGS, pid, 0, &regs), 0);
+			failing = false;
+		} else if (entry && match(&regs) && ++seen == nth && what == KILL_AT) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			break;
+		} else if (entry && seen == nth && match(&regs) && what == FAIL_AT) {
+			regs.orig_rax = -1;	/* no call: the exit stop sets its result */
+			ASSERT_EQ(ptrace(PTRACE_SETREGS, pid, 0, &regs), 0);
+			failing = true;
+		}
+		entry = !entry;
+	}
+	if (status)
+		*status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	while (size > 1 && (len = read(pipefd[0], out + got, size - 1 - got)) > 0)
+		got += len;
+	close(pipefd[0]);
+	if (size)
+		out[got] = '\0';
+	return seen;
+}
+
+/* The policy file the interrupted loads had: one rule, enforced. */
+#define KILLED_POLICY	"mode default enforce\nallow ns any uid 0 pids 4321\n"
+
+static void assert_status(const char *want)
 {
 	char out[2048];
 
-	fresh_policy();
-	ASSERT_EQ(unlink(PIN("pid_choose_link")), 0);	/* as a load killed there */
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy status 2>&1"), 0);
-	EXPECT_TRUE(strstr(out, "loaded:         incomplete") != NULL);
-	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy status --json 2>&1"), 0);
-	EXPECT_TRUE(strstr(out, "\"incomplete\":true") != NULL);
+	if (!strstr(out, want))
+		harness_fail(__FILE__, __LINE__, 1, "status says\n%swant: %s", out, want);
+}
+
+/*
+ * A plain load after an interruption starts clean: nothing of the
+ * interrupted load's policy (its rule, its enforce) is in force, all four
+ * programs are attached, and unload leaves nothing.
+ */
+static void assert_load_starts_clean(void)
+{
+	char out[4096];
+
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load 2>&1"), 0);
+	printf("# %s", out);
+	EXPECT_TRUE(strstr(out, "removing the pins of a load or unload that did not finish") != NULL);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy dump 2>&1 | sed '/^#/d'"), 0);
+	EXPECT_STREQ(out, "");
+	EXPECT_TRUE(wait_policy_objects(NR_POLICY_PROGS, NR_POLICY_PROGS));
 	POLICY_OK("unload 2>&1");
 	assert_nothing_attached();
 }
+
+/*
+ * `pidpolicy load --policy` is killed (SIGKILL, a crash, `systemctl kill`)
+ * at its first pin, in the middle of its map pins, at its first program
+ * pin (maps filled, counting programs attached, nothing of them pinned),
+ * at the first link pin (a counting program attached by its pin) and at
+ * the hook's link pin. Each state status reports as incomplete (the first,
+ * with nothing pinned, as not loaded), and the next plain load starts
+ * clean from it rather than reusing maps no program pruned meanwhile.
+ */
+TEST_TIMEOUT(a_load_killed_at_any_pin_leaves_what_the_next_load_repairs, 900)
+{
+	const char *load = "exec pidpolicy load --policy " POLICY;
+	int pins, points[5], i;
+	char out[4096];
+
+	harness_sh(NULL, 0, "pidpolicy unload 2>&1");
+	write_policy_file(POLICY, KILLED_POLICY);
+	pins = run_to_call(load, is_pin, 1000, RUN_THROUGH, out, sizeof(out), NULL);
+	printf("# a load pins %d objects: %s", pins, out);
+	ASSERT_GE(pins, 2 * NR_POLICY_PROGS + 2);
+	POLICY_OK("unload 2>&1");
+	points[0] = 1;
+	points[1] = 2;
+	points[2] = pins - 2 * NR_POLICY_PROGS + 1;	/* the first program */
+	points[3] = points[2] + 1;			/* its link */
+	points[4] = pins;				/* the hook's link */
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(run_to_call(load, is_pin, points[i], KILL_AT, out, sizeof(out), NULL),
+			  points[i]);
+		ASSERT_FALSE(is_policy_loaded());
+		assert_status(i ? "loaded:         incomplete" : "loaded:         no\n");
+		/* no hook: the rule's enforce is not in force, nothing refuses */
+		EXPECT_EQ(try_clone2(pick_free_pid() + 300), 0);
+	}
+	assert_load_starts_clean();
+}
+
+/*
+ * `pidpolicy unload` is killed before its first removal (all in force
+ * still), after the hook's link went (the counting programs stay
+ * attached) and after the links went (maps pinned, nothing attached).
+ */
+TEST_TIMEOUT(an_unload_killed_at_any_removal_leaves_what_load_repairs, 600)
+{
+	const char *unload = "exec pidpolicy unload";
+	char out[4096];
+	pid_t pid;
+
+	harness_sh(NULL, 0, "pidpolicy unload 2>&1");
+	write_policy_file(POLICY, KILLED_POLICY);
+	POLICY_OK("load --policy " POLICY " 2>&1");
+	pid = pick_free_pid() + 300;
+	ASSERT_EQ(try_clone2(pid), EPERM);
+
+	ASSERT_EQ(run_to_call(unload, is_removal, 1, KILL_AT, out, sizeof(out), NULL), 1);
+	assert_status("loaded:         yes");
+	ASSERT_EQ(try_clone2(pid), EPERM);
+	ASSERT_EQ(run_to_call(unload, is_removal, 2, KILL_AT, out, sizeof(out), NULL), 2);
+	assert_status("loaded:         incomplete");
+	ASSERT_EQ(try_clone2(pid), 0);
+	ASSERT_EQ(run_to_call(unload, is_removal, NR_POLICY_PROGS + 1, KILL_AT,
+			      out, sizeof(out), NULL), NR_POLICY_PROGS + 1);
+	assert_status("loaded:         incomplete");
+	assert_load_starts_clean();
+}
+
+/*
+ * Pinning fails (EPERM, as a full or read-only bpffs would) at the first
+ * map, at a counting program's link and at the hook's link: load fails
+ * with one line naming what failed, removes every pin it made, and
+ * leaves no program attached.
+ */
+TEST_TIMEOUT(a_load_whose_pin_fails_leaves_nothing_attached, 600)
+{
+	static const char *const failing[] = {
+		"pidpolicy: failed to load BPF programs: Operation not permitted",
+		"pidpolicy: failed to pin program retire_ns at " PIN("retire_ns_link"),
+		"pidpolicy: failed to pin program pid_choose at " PIN("pid_choose_link"),
+	};
+	const char *load = "exec pidpolicy load --policy " POLICY;
+	int pins, points[3], i, status;
+	char out[4096];
+
+	harness_sh(NULL, 0, "pidpolicy unload 2>&1");
+	write_policy_file(POLICY, KILLED_POLICY);
+	pins = run_to_call(load, is_pin, 1000, RUN_THROUGH, out, sizeof(out), NULL);
+	POLICY_OK("unload 2>&1");
+	points[0] = 1;
+	points[1] = pins - 2 * NR_POLICY_PROGS + 2;
+	points[2] = pins;
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(run_to_call(load, is_pin, points[i], FAIL_AT, out, sizeof(out),
+				      &status), points[i]);
+		printf("# pin %d fails: %s", points[i], out);
+		EXPECT_EQ(status, 1);
+		/* libbpf may warn first; ours is one line */
+		EXPECT_EQ(lines_starting(out, "pidpolicy: "), 1);
+		EXPECT_TRUE(strstr(out, failing[i]) != NULL);
+		assert_nothing_attached();
+		assert_status("loaded:         no\n");
+	}
+}
+#endif /* __x86_64__ */
 
 /*
  * Open path (a directory) and flock it with op; not inherited, or the
@@ -315,27 +509,77 @@ TEST_TIMEOUT(apply_beyond_capacity_fails_cleanly, 300)
 
 /* --- no unenforced window at boot ---------------------------------------- */
 
+/* The number of a pid namespace that lived and died. */
+static __u32 dead_pidns_inum(void)
+{
+	struct stat st = {};
+	int fds[2];
+	pid_t child;
+
+	ASSERT_EQ(pipe(fds), 0);
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		/* the namespace's pid 1 tells its number, and dies with it */
+		if (unshare(CLONE_NEWPID))
+			_exit(1);
+		child = fork();
+		if (child == 0 && !stat("/proc/self/ns/pid", &st) &&
+		    write(fds[1], &st.st_ino, sizeof(st.st_ino)) == sizeof(st.st_ino))
+			_exit(0);
+		_exit(child > 0 ? wait_exit(child) : 1);
+	}
+	ASSERT_EQ(wait_exit(child), 0);
+	ASSERT_EQ(read(fds[0], &st.st_ino, sizeof(st.st_ino)), (ssize_t)sizeof(st.st_ino));
+	close(fds[0]);
+	close(fds[1]);
+	return (__u32)st.st_ino;
+}
+
 /*
- * The boot unit loads with the policy file: a file that cannot be applied
- * (a cgroup that does not exist yet) leaves nothing attached; a good one is
- * in the maps before the hook is attached, and a second load applies it.
+ * The boot unit loads with the policy file. One that cannot be applied
+ * (a syntax error; a namespace that is gone) must not leave the host
+ * without a policy: the hook goes on with no rule and the file's default
+ * mode, enforce where it names none or cannot be read, and load fails,
+ * naming the file and the fix. A good file is in the maps before the hook
+ * is attached, and a second load applies it as apply does.
  */
-TEST_TIMEOUT(load_with_policy_attaches_only_a_filled_policy, 600)
+TEST_TIMEOUT(load_with_policy_fails_closed_and_attaches_only_a_filled_policy, 600)
 {
 	pid_t pid = pick_free_pid() + 300;
 	char out[4096], text[256];
 
 	harness_sh(NULL, 0, "pidpolicy unload 2>&1");
-	write_policy_file(POLICY, "mode default enforce\n"
-			  "allow ns any cgroup /sys/fs/cgroup/no-such-service pids 5000\n");
+	write_policy_file(POLICY, "mode default off\nallow ns any uid 0 pids 5000 oops\n");
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load --policy " POLICY " 2>&1"), 2);
 	printf("# %s", out);
-	EXPECT_TRUE(strstr(out, POLICY ":2: ") != NULL);
-	assert_nothing_attached();
+	EXPECT_TRUE(strstr(out, "pidpolicy: " POLICY ":2: ") != NULL);
+	EXPECT_TRUE(strstr(out, "pidpolicy: " POLICY " was not applied: loaded with no rule and mode default enforce instead; fix the file, then run 'pidpolicy apply " POLICY "'\n") != NULL);
+	EXPECT_EQ(lines_starting(out, "pidpolicy: "), 2);
+	EXPECT_TRUE(wait_policy_objects(4, 4));
+	ASSERT_EQ(try_clone2(pid), EPERM);
+	ASSERT_EQ(try_clone3(pid), EPERM);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy dump | sed '/^#/d'"), 0);
+	EXPECT_STREQ(out, "mode default enforce\n");
 
+	/* a file that parses names its default: that one */
+	snprintf(text, sizeof(text), "mode default audit\nmode ns %u off\n", dead_pidns_inum());
+	write_policy_file(POLICY, text);
+	POLICY_OK("unload");
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load --policy " POLICY " 2>&1"), 1);
+	EXPECT_TRUE(strstr(out, "mode default audit instead") != NULL);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy dump | sed '/^#/d'"), 0);
+	EXPECT_STREQ(out, "mode default audit\n");
+
+	/* the fixed file, by apply (systemctl reload) or load (restart) */
 	snprintf(text, sizeof(text), "mode default enforce\nallow ns any uid 0 pids %d\n", pid);
 	write_policy_file(POLICY, text);
+	POLICY_OK("apply " POLICY);
+	ASSERT_EQ(try_clone2(pid), 0);
+	ASSERT_EQ(try_clone2(pid + 1), EPERM);
+	POLICY_OK("unload");
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load --policy " POLICY " 2>&1"), 0);
+	EXPECT_STREQ(out, "loaded with the policy of " POLICY "\n");
 	ASSERT_EQ(try_clone2(pid), 0);
 	ASSERT_EQ(try_clone2(pid + 1), EPERM);
 	/* loaded already: the file replaces the policy, as apply */
@@ -344,6 +588,10 @@ TEST_TIMEOUT(load_with_policy_attaches_only_a_filled_policy, 600)
 	ASSERT_EQ(try_clone2(pid + 1), 0);
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy dump"), 0);
 	EXPECT_TRUE(strstr(out, "allow") == NULL);
+	/* and a bad file then leaves the policy in force as it was */
+	write_policy_file(POLICY, "mode default enforce\nbogus\n");
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load --policy " POLICY " 2>&1"), 2);
+	ASSERT_EQ(try_clone2(pid + 1), 0);
 }
 
 /* --- cgroup-tree rules and explain of a whole caller ----------------------- */

@@ -579,7 +579,8 @@ static void assert_one_line_with(const char *out, const char *want)
  * for X by number, as a script of a dump would: `mode ns X off` first,
  * with which the next namespace given X would choose pids freely. Every
  * command that writes an entry refuses X, naming it (a policy file: its
- * line), and changes nothing; `load --policy` loads nothing. Root of a
+ * line), and changes nothing; `load --policy` loads the file's default
+ * mode alone. Root of a
  * user namespace then makes namespaces until one gets X: enforce governs
  * it. Before, the entries were written with a warning, and it chose 167.
  */
@@ -631,12 +632,15 @@ TEST_TIMEOUT(no_entry_is_written_for_a_number_no_live_pid_namespace_has, 300)
 	POLICY_OK("mode --ns /proc/self/ns/pid audit 2>&1");
 	POLICY_OK("limit --ns any --max-chosen 50 2>&1");
 
-	/* `load --policy` of that file, on no load: nothing stays loaded */
+	/*
+	 * `load --policy` of that file, on no load: no entry for X either; the
+	 * hook goes on with the file's default alone (fails closed)
+	 */
 	POLICY_OK("unload");
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load --policy /tmp/state.policy 2>&1"), 1);
 	ASSERT_TRUE(strstr(out, "/tmp/state.policy:3: no live pid namespace has inode") != NULL);
-	ASSERT_NE(access(PIN("pid_choose_link"), F_OK), 0);
-	fresh_policy();
+	ASSERT_TRUE(strstr(out, "was not applied: loaded with no rule and mode default off") != NULL);
+	ASSERT_EQ(policy_entries_of_ns(x), 0);
 	POLICY_OK("mode --default enforce");
 
 	/* the next namespace given X is governed by the default */
