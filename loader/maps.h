@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "pidpolicy.h"
-#include "parse.h"
+#include "ranges.h"
 
 struct pins;
 struct policy;

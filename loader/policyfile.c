@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "parse.h"
 #include "policyfile.h"
 
 #define NS_HELP		"use 'any', an inode number or /proc/PID/ns/pid"
