@@ -58,8 +58,29 @@ static __u32 *wanted(const __u32 *inums, size_t *n)
 	return v;
 }
 
-/* Open path if it is the pid namespace v[k] still unheld: fds[k]. */
-static void try_hold(const char *path, const __u32 *v, int *fds, size_t n)
+/*
+ * Call fn(pid, ctx) for each process of /proc, pid the name of its
+ * directory, until fn returns non-zero: that, 0 when all were seen, or
+ * -errno when /proc cannot be read.
+ */
+static int for_each_proc_pid(int (*fn)(const char *pid, void *ctx), void *ctx)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/proc");
+	int ret = 0;
+
+	if (!dir)
+		return -errno;
+	while (!ret && (de = readdir(dir))) {
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
+			ret = fn(de->d_name, ctx);
+	}
+	closedir(dir);
+	return ret;
+}
+
+/* Open path if it is a pid namespace of h still unheld, into its fds[]. */
+static void try_hold(const char *path, struct ns_holds *h)
 {
 	struct stat st;
 	__u32 *at, inum;
@@ -68,8 +89,8 @@ static void try_hold(const char *path, const __u32 *v, int *fds, size_t n)
 	if (stat(path, &st))
 		return;
 	inum = (__u32)st.st_ino;
-	at = bsearch(&inum, v, n, sizeof(*v), cmp_u32);
-	if (!at || fds[at - v] >= 0)
+	at = bsearch(&inum, h->inums, h->n, sizeof(*at), cmp_u32);
+	if (!at || h->fds[at - h->inums] >= 0)
 		return;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	/* the process may have gone, and the number with it: check again */
@@ -77,29 +98,21 @@ static void try_hold(const char *path, const __u32 *v, int *fds, size_t n)
 		close(fd);
 		fd = -1;
 	}
-	fds[at - v] = fd;
+	h->fds[at - h->inums] = fd;
 }
 
-/* The numbers of v[0..n) not held yet, by a walk of /proc. */
-static int hold_by_number(const __u32 *v, int *fds, size_t n)
+/* The namespaces of h not held yet, by number: a process's ns links. */
+static int hold_by_number(const char *pid, void *ctx)
 {
 	static const char *const kinds[] = { "pid", "pid_for_children" };
+	struct ns_holds *h = ctx;
 	char path[64];
-	struct dirent *de;
-	DIR *dir = opendir("/proc");
 	size_t k;
 
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-			snprintf(path, sizeof(path), "/proc/%.16s/ns/%s", de->d_name, kinds[k]);
-			try_hold(path, v, fds, n);
-		}
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		snprintf(path, sizeof(path), "/proc/%.16s/ns/%s", pid, kinds[k]);
+		try_hold(path, h);
 	}
-	closedir(dir);
 	return 0;
 }
 
@@ -112,97 +125,96 @@ static __u32 pidns_link_inum(const char *text)
 	return sscanf(text, "pid:[%u%c", &inum, &end) == 2 && end == ']' ? inum : 0;
 }
 
-/* Is a number of v[0..n) that is named by link text unheld? */
-static bool wants(const char *text, const __u32 *v, const int *fds, size_t n)
+/* Is a namespace of h that is named by link text unheld? */
+static bool wants(const char *text, const struct ns_holds *h)
 {
 	__u32 inum = pidns_link_inum(text), *at;
 
-	at = inum ? bsearch(&inum, v, n, sizeof(*v), cmp_u32) : NULL;
-	return at && fds[at - v] < 0;
+	at = inum ? bsearch(&inum, h->inums, h->n, sizeof(*at), cmp_u32) : NULL;
+	return at && h->fds[at - h->inums] < 0;
 }
 
 /*
- * The numbers of v[0..n) still unheld that a process keeps alive through an
+ * The namespaces of h still unheld that a process keeps alive through an
  * open file (a namespace without processes, say, made to restore into):
  * each fd is read as a link first, so that nothing but an nsfs file is
  * opened.
  */
-static void hold_by_fds(const __u32 *v, int *fds, size_t n)
+static int hold_by_fds(const char *pid, void *ctx)
 {
 	char dir[64], path[128], link[64];
-	struct dirent *de, *fe;
-	DIR *procs = opendir("/proc"), *fdd;
+	struct ns_holds *h = ctx;
+	struct dirent *fe;
 	ssize_t len;
+	DIR *fdd;
 
-	while (procs && (de = readdir(procs))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+	snprintf(dir, sizeof(dir), "/proc/%.16s/fd", pid);
+	fdd = opendir(dir);
+	if (!fdd)
+		return 0;
+	while ((fe = readdir(fdd))) {
+		snprintf(path, sizeof(path), "%s/%.16s", dir, fe->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
 			continue;
-		snprintf(dir, sizeof(dir), "/proc/%.16s/fd", de->d_name);
-		fdd = opendir(dir);
-		while (fdd && (fe = readdir(fdd))) {
-			snprintf(path, sizeof(path), "%s/%.16s", dir, fe->d_name);
-			len = readlink(path, link, sizeof(link) - 1);
-			if (len <= 0)
-				continue;
-			link[len] = '\0';
-			if (wants(link, v, fds, n))
-				try_hold(path, v, fds, n);
-		}
-		if (fdd)
-			closedir(fdd);
+		link[len] = '\0';
+		if (wants(link, h))
+			try_hold(path, h);
 	}
-	if (procs)
-		closedir(procs);
+	closedir(fdd);
+	return 0;
 }
 
+/* hold_by_mounts()'s walk: the mount namespaces read so far. */
+struct mount_walk {
+	struct ns_holds *h;
+	ino_t *seen;
+	size_t nr_seen;
+	char *line;		/* getline()'s buffer */
+	size_t cap;
+};
+
 /*
- * The numbers of v[0..n) still unheld that a bind mount keeps alive (as
+ * The namespaces of h still unheld that a bind mount keeps alive (as
  * `ip netns` does for network namespaces): an nsfs mount whose root is
  * "pid:[N]", in each mount namespace, opened through a process of it.
  */
-static void hold_by_mounts(const __u32 *v, int *fds, size_t n)
+static int hold_by_mounts(const char *pid, void *ctx)
 {
-	char path[PATH_MAX + 64], root[64], point[PATH_MAX], *line = NULL;
-	size_t cap = 0, nr_seen = 0, i;
-	ino_t *seen = NULL, *more;
-	struct dirent *de;
-	DIR *procs = opendir("/proc");
+	char path[PATH_MAX + 64], root[64], point[PATH_MAX];
+	struct mount_walk *w = ctx;
 	struct stat st;
+	ino_t *more;
+	size_t i;
 	FILE *f;
 
-	while (procs && (de = readdir(procs))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+	/* each mount namespace once */
+	snprintf(path, sizeof(path), "/proc/%.16s/ns/mnt", pid);
+	if (stat(path, &st))
+		return 0;
+	for (i = 0; i < w->nr_seen && w->seen[i] != st.st_ino; i++)
+		;
+	if (i < w->nr_seen)
+		return 0;
+	more = realloc(w->seen, (w->nr_seen + 1) * sizeof(*more));
+	if (!more)
+		return -ENOMEM;	/* ends the walk: what is held stays held */
+	w->seen = more;
+	w->seen[w->nr_seen++] = st.st_ino;
+	snprintf(path, sizeof(path), "/proc/%.16s/mountinfo", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (getline(&w->line, &w->cap, f) > 0) {
+		/* ID PARENT MAJ:MIN ROOT POINT ...; octal escapes in POINT */
+		if (sscanf(w->line, "%*s %*s %*s %63s %4095s", root, point) != 2 ||
+		    !wants(root, w->h) || strchr(point, '\\'))
 			continue;
-		/* each mount namespace once */
-		snprintf(path, sizeof(path), "/proc/%.16s/ns/mnt", de->d_name);
-		if (stat(path, &st))
-			continue;
-		for (i = 0; i < nr_seen && seen[i] != st.st_ino; i++)
-			;
-		if (i < nr_seen)
-			continue;
-		more = realloc(seen, (nr_seen + 1) * sizeof(*seen));
-		if (!more)
-			break;
-		seen = more;
-		seen[nr_seen++] = st.st_ino;
-		snprintf(path, sizeof(path), "/proc/%.16s/mountinfo", de->d_name);
-		f = fopen(path, "re");
-		while (f && getline(&line, &cap, f) > 0) {
-			/* ID PARENT MAJ:MIN ROOT POINT ...; octal escapes in POINT */
-			if (sscanf(line, "%*s %*s %*s %63s %4095s", root, point) != 2 ||
-			    !wants(root, v, fds, n) || strchr(point, '\\'))
-				continue;
-			snprintf(path, sizeof(path), "/proc/%.16s/root%s", de->d_name, point);
-			try_hold(path, v, fds, n);
-		}
-		if (f)
-			fclose(f);
+		snprintf(path, sizeof(path), "/proc/%.16s/root%s", pid, point);
+		try_hold(path, w->h);
 	}
-	free(line);
-	free(seen);
-	if (procs)
-		closedir(procs);
+	fclose(f);
+	return 0;
 }
 
 /*
@@ -307,12 +319,17 @@ int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n,
 		h->fds[i] = -1;
 	err = raise_fd_limit(n) ?: hold_given(v, h->fds, n, given, nr_given, dead);
 	if (!err && first_unheld(h) < n)
-		err = hold_by_number(v, h->fds, n);
-	/* rarer, and dearer to find */
+		err = for_each_proc_pid(hold_by_number, h);
+	/* rarer, and dearer to find; a walk that fails holds what it found */
 	if (!err && first_unheld(h) < n)
-		hold_by_fds(v, h->fds, n);
-	if (!err && first_unheld(h) < n)
-		hold_by_mounts(v, h->fds, n);
+		for_each_proc_pid(hold_by_fds, h);
+	if (!err && first_unheld(h) < n) {
+		struct mount_walk w = { .h = h };
+
+		for_each_proc_pid(hold_by_mounts, &w);
+		free(w.line);
+		free(w.seen);
+	}
 	i = first_unheld(h);
 	if (!err && i < n) {
 		*dead = v[i];
