@@ -24,7 +24,10 @@
 			PIDPOLICY_PIN_DIR ")"
 #define MSG_NOT_LOADED	"not loaded: run 'pidpolicy load' first"
 
-/* The maps the commands use, as this pidpolicy's BPF side makes them. */
+#define PINNED_MAP(name_, type_, key_, value_)				\
+	{ #name_, offsetof(struct pins, name_), type_, sizeof(key_), sizeof(value_) },
+
+/* PINNED_MAPS (see pins.h) as a table, for the loops over every map. */
 static const struct pinned_map {
 	const char *name;
 	size_t offset;			/* of its fd in struct pins */
@@ -32,24 +35,7 @@ static const struct pinned_map {
 	__u32 key_size;
 	__u32 value_size;
 } pinned_maps[] = {
-	{ "rules", offsetof(struct pins, rules), BPF_MAP_TYPE_HASH,
-	  sizeof(struct pidpolicy_rule_key), sizeof(struct pidpolicy_rule) },
-	{ "rule_pids", offsetof(struct pins, rule_pids), BPF_MAP_TYPE_HASH,
-	  sizeof(struct pidpolicy_chunk_key), sizeof(struct pidpolicy_chunk) },
-	{ "ns_policy", offsetof(struct pins, ns_policy), BPF_MAP_TYPE_HASH,
-	  sizeof(struct pidpolicy_ns_policy_key), sizeof(struct pidpolicy_ns_policy) },
-	{ "decisions", offsetof(struct pins, decisions), BPF_MAP_TYPE_LRU_PERCPU_HASH,
-	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_decisions) },
-	{ "config", offsetof(struct pins, config), BPF_MAP_TYPE_ARRAY,
-	  sizeof(__u32), sizeof(__u64) },
-	{ "chosen_live", offsetof(struct pins, chosen_live), BPF_MAP_TYPE_HASH,
-	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_chosen) },
-	{ "rcu_barrier", offsetof(struct pins, rcu_barrier), BPF_MAP_TYPE_ARRAY_OF_MAPS,
-	  sizeof(__u32), sizeof(__u32) },
-	{ "ns_index", offsetof(struct pins, ns_index), BPF_MAP_TYPE_HASH,
-	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_ns_index) },
-	{ "decision_totals", offsetof(struct pins, decision_totals),
-	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct pidpolicy_decisions) },
+	PINNED_MAPS(PINNED_MAP)
 };
 
 #define PIN_FD(pins, m) ((int *)((char *)(pins) + (m)->offset))
