@@ -121,6 +121,10 @@ int open_pinned_map(const char *name, __u32 type, __u32 key_size,
 	return 0;
 }
 
+/*
+ * readers is -1 only while load fills maps it just made (fill_maps()): no
+ * reader can open them before the hook's pin, so there is nobody to lock out.
+ */
 int lock_readers(const struct pins *pins)
 {
 	return pins->readers < 0 || !flock(pins->readers, LOCK_EX) ? 0 : -errno;
@@ -148,24 +152,34 @@ int read_gen(struct pins *pins)
 
 /*
  * Take the locks lock names (see pins.h). Pins made by an older pidpolicy
- * have no readers' lock: there readers share the directory's, as they did.
+ * have no readers' lock: they are refused, naming the fix, rather than
+ * locked some other way.
  */
 static int lock_pins(struct pins *pins, enum pins_lock lock)
 {
 	const char *path = PIDPOLICY_READERS_LOCK;
 
 	pins->readers = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pins->readers < 0 && errno != ENOENT)
+	if (pins->readers < 0 && errno == ENOENT) {
+		/* an unload that went on meanwhile removes the lock after the hook */
+		if (!is_loaded()) {
+			err_msg(MSG_NOT_LOADED);
+			return EXIT_RUNTIME;
+		}
+		err_msg("%s has no readers' lock: these pins are an older pidpolicy's; run 'pidpolicy unload', then 'pidpolicy load'",
+			PIDPOLICY_PIN_DIR);
+		return EXIT_RUNTIME;
+	}
+	if (pins->readers < 0)
 		goto fail;
-	if (lock != PINS_READ || pins->readers < 0) {
+	if (lock != PINS_READ) {
 		path = PIDPOLICY_PIN_DIR;
 		pins->dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pins->dir < 0 || flock(pins->dir, lock == PINS_READ ? LOCK_SH : LOCK_EX))
+		if (pins->dir < 0 || flock(pins->dir, LOCK_EX))
 			goto fail;
 	}
 	path = PIDPOLICY_READERS_LOCK;
-	if (pins->readers >= 0 && lock != PINS_APPLY &&
-	    flock(pins->readers, lock == PINS_READ ? LOCK_SH : LOCK_EX))
+	if (lock != PINS_APPLY && flock(pins->readers, lock == PINS_READ ? LOCK_SH : LOCK_EX))
 		goto fail;
 	return 0;
 fail:
