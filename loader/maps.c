@@ -44,6 +44,23 @@ static size_t dedupe_sorted(void *keys, size_t n, size_t key_size)
 
 #define MAP_BATCH	4096	/* entries per batch syscall */
 
+/* Grow the arrays of keys and of values side by side to cap entries. */
+static int grow_entries(char **keys, size_t key_size, char **values, size_t value_size,
+			size_t cap)
+{
+	char *tmp;
+
+	tmp = realloc(*keys, cap * key_size);
+	if (!tmp)
+		return -ENOMEM;
+	*keys = tmp;
+	tmp = realloc(*values, cap * value_size);
+	if (!tmp)
+		return -ENOMEM;
+	*values = tmp;
+	return 0;
+}
+
 /*
  * All entries of hash map fd, as *n keys of key_size bytes and values of
  * value_size bytes (per-CPU maps: rounded up to 8, times the CPUs), in
@@ -54,7 +71,7 @@ static int map_entries(int fd, size_t key_size, size_t value_size,
 		       void **keys, void **values, size_t *n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	char *k = NULL, *v = NULL, *tmp;
+	char *k = NULL, *v = NULL;
 	__u64 token;			/* where the walk stands: a bucket */
 	size_t cap = 0;
 	__u32 count;
@@ -64,15 +81,9 @@ static int map_entries(int fd, size_t key_size, size_t value_size,
 	for (;;) {
 		if (cap - *n < MAP_BATCH) {
 			cap += cap ? cap : MAP_BATCH;
-			tmp = realloc(k, cap * key_size);
-			if (tmp)
-				k = tmp;
-			tmp = tmp ? realloc(v, cap * value_size) : NULL;
-			if (!tmp) {
-				err = -ENOMEM;
+			err = grow_entries(&k, key_size, &v, value_size, cap);
+			if (err)
 				break;
-			}
-			v = tmp;
 		}
 		count = MAP_BATCH;
 		err = bpf_map_lookup_batch(fd, *n ? &token : NULL, &token,
@@ -123,17 +134,13 @@ int map_keys(int fd, size_t key_size, void **keys, size_t *n)
 
 int map_writes_add(struct map_writes *w, const void *key, const void *value)
 {
-	char *tmp;
+	int err;
 
 	if (w->n == w->cap) {
 		w->cap = w->cap ? w->cap * 2 : MAP_BATCH;
-		tmp = realloc(w->keys, w->cap * w->key_size);
-		if (tmp)
-			w->keys = tmp;
-		tmp = tmp ? realloc(w->values, w->cap * w->value_size) : NULL;
-		if (!tmp)
-			return -ENOMEM;
-		w->values = tmp;
+		err = grow_entries(&w->keys, w->key_size, &w->values, w->value_size, w->cap);
+		if (err)
+			return err;
 	}
 	memcpy(w->keys + w->n * w->key_size, key, w->key_size);
 	memcpy(w->values + w->n * w->value_size, value, w->value_size);
@@ -322,8 +329,10 @@ int read_rules(const struct pins *pins, bool filter_ns, __u32 ns_inum,
 	size_t nc = 0, nkeys = 0, i, ci = 0, start;
 	int err;
 
-	err = read_chunks(pins, NULL, &c, &nc) ?:
-	      collect_rule_keys(pins, c, nc, &keys, &nkeys);
+	err = read_chunks(pins, NULL, &c, &nc);
+	if (err)
+		goto out;
+	err = collect_rule_keys(pins, c, nc, &keys, &nkeys);
 	if (err)
 		goto out;
 	v = calloc(nkeys ? nkeys : 1, sizeof(*v));
@@ -429,6 +438,13 @@ int read_policy(const struct pins *pins, struct policy *p)
 		range_list_free(&v[i].ranges);
 	}
 	free(v);
-	err = err ?: read_ns_entries(pins, p) ?: policy_canonicalize(p) ?: read_ns_ids(pins, p);
-	return err;
+	if (err)
+		return err;
+	err = read_ns_entries(pins, p);
+	if (err)
+		return err;
+	err = policy_canonicalize(p);
+	if (err)
+		return err;
+	return read_ns_ids(pins, p);
 }

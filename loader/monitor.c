@@ -317,7 +317,9 @@ static __u32 map_id(int fd)
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
 }
 
 /* Is a map this monitor opened no longer the one pinned under its name? */

@@ -317,13 +317,21 @@ int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		h->fds[i] = -1;
-	err = raise_fd_limit(n) ?: hold_given(v, h->fds, n, given, nr_given, dead);
-	if (!err && first_unheld(h) < n)
+	err = raise_fd_limit(n);
+	if (err)
+		goto out_release;
+	err = hold_given(v, h->fds, n, given, nr_given, dead);
+	if (err)
+		goto out_release;
+	if (first_unheld(h) < n) {
 		err = for_each_proc_pid(hold_by_number, h);
+		if (err)
+			goto out_release;
+	}
 	/* rarer, and dearer to find; a walk that fails holds what it found */
-	if (!err && first_unheld(h) < n)
+	if (first_unheld(h) < n)
 		for_each_proc_pid(hold_by_fds, h);
-	if (!err && first_unheld(h) < n) {
+	if (first_unheld(h) < n) {
 		struct mount_walk w = { .h = h };
 
 		for_each_proc_pid(hold_by_mounts, &w);
@@ -331,17 +339,24 @@ int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n,
 		free(w.seen);
 	}
 	i = first_unheld(h);
-	if (!err && i < n) {
+	if (i < n) {
 		*dead = v[i];
 		err = -ENOENT;
+		goto out_release;
 	}
-	for (i = 0; !err && i < n; i++)
-		if (ioctl(h->fds[i], NS_GET_ID, &h->ids[i]))
+	for (i = 0; i < n; i++) {
+		if (ioctl(h->fds[i], NS_GET_ID, &h->ids[i])) {
 			err = -errno;
-	if (!err)
-		err = check_given_ids(h, given, nr_given, dead);
+			goto out_release;
+		}
+	}
+	err = check_given_ids(h, given, nr_given, dead);
 	if (err)
-		ns_release(h);
+		goto out_release;
+	return 0;
+
+out_release:
+	ns_release(h);
 	return err;
 }
 
@@ -406,11 +421,17 @@ static int delete_ns_keys(int fd, size_t key_size, size_t inum_off, __u32 inum)
  */
 static int delete_stale_entries(const struct pins *pins, __u32 inum)
 {
-	return delete_ns_keys(pins->rules, sizeof(struct pidpolicy_rule_key),
-			      offsetof(struct pidpolicy_rule_key, ns_inum), inum) ?:
-	       delete_ns_keys(pins->rule_pids, sizeof(struct pidpolicy_chunk_key),
-			      offsetof(struct pidpolicy_chunk_key, rule.ns_inum), inum) ?:
-	       delete_ns_keys(pins->ns_policy, sizeof(struct pidpolicy_ns_policy_key),
+	int err;
+
+	err = delete_ns_keys(pins->rules, sizeof(struct pidpolicy_rule_key),
+			     offsetof(struct pidpolicy_rule_key, ns_inum), inum);
+	if (err)
+		return err;
+	err = delete_ns_keys(pins->rule_pids, sizeof(struct pidpolicy_chunk_key),
+			     offsetof(struct pidpolicy_chunk_key, rule.ns_inum), inum);
+	if (err)
+		return err;
+	return delete_ns_keys(pins->ns_policy, sizeof(struct pidpolicy_ns_policy_key),
 			      offsetof(struct pidpolicy_ns_policy_key, ns_inum), inum);
 }
 

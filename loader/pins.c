@@ -127,7 +127,11 @@ int open_pinned_map(const char *name, __u32 type, __u32 key_size,
  */
 int lock_readers(const struct pins *pins)
 {
-	return pins->readers < 0 || !flock(pins->readers, LOCK_EX) ? 0 : -errno;
+	if (pins->readers < 0)
+		return 0;
+	if (flock(pins->readers, LOCK_EX))
+		return -errno;
+	return 0;
 }
 
 void unlock_readers(const struct pins *pins)
