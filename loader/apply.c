@@ -46,15 +46,25 @@ enum { POLICY_RULES, POLICY_CHUNKS, POLICY_NS, NR_POLICY_MAPS };
 static int delete_gens_but(const struct pins *pins, __u32 keep_gen,
 			   size_t kept[NR_POLICY_MAPS])
 {
-	size_t ignored[NR_POLICY_MAPS];
+	const struct {
+		int fd;
+		size_t key_size;
+	} maps[NR_POLICY_MAPS] = {
+		[POLICY_RULES] = { pins->rules, sizeof(struct pidpolicy_rule_key) },
+		[POLICY_CHUNKS] = { pins->rule_pids, sizeof(struct pidpolicy_chunk_key) },
+		[POLICY_NS] = { pins->ns_policy, sizeof(struct pidpolicy_ns_policy_key) },
+	};
+	size_t ignored[NR_POLICY_MAPS], i;
+	int err;
 
-	kept = kept ?: ignored;
-	return delete_other_gens(pins->rules, sizeof(struct pidpolicy_rule_key), keep_gen,
-				 &kept[POLICY_RULES]) ?:
-	       delete_other_gens(pins->rule_pids, sizeof(struct pidpolicy_chunk_key), keep_gen,
-				 &kept[POLICY_CHUNKS]) ?:
-	       delete_other_gens(pins->ns_policy, sizeof(struct pidpolicy_ns_policy_key),
-				 keep_gen, &kept[POLICY_NS]);
+	if (!kept)
+		kept = ignored;
+	for (i = 0; i < NR_POLICY_MAPS; i++) {
+		err = delete_other_gens(maps[i].fd, maps[i].key_size, keep_gen, &kept[i]);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* Entries of each policy map that write_policy() writes for p (canonical). */
@@ -156,7 +166,9 @@ static int write_ns_entry(const struct pins *pins, __u32 gen, __u32 ns_inum,
 		val.mode = value;
 	else
 		val.max_chosen = value;
-	return bpf_map_update_elem(pins->ns_policy, &key, &val, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(pins->ns_policy, &key, &val, BPF_ANY))
+		return -errno;
+	return 0;
 }
 
 /* Write policy p as generation gen, beside the active one. */
@@ -171,20 +183,34 @@ static int write_policy(const struct pins *pins, const struct policy *p, __u32 g
 		.value_size = sizeof(struct pidpolicy_rule),
 	};
 	size_t i;
-	int err = 0;
+	int err;
 
-	for (i = 0; !err && i < p->nr_rules; i++)
+	for (i = 0; i < p->nr_rules; i++) {
 		err = queue_rule(&chunks, &rules, &p->rules[i], gen);
-	err = err ?: map_writes_flush(pins->rule_pids, &chunks) ?:
-	      map_writes_flush(pins->rules, &rules);
+		if (err)
+			goto out_free;
+	}
+	err = map_writes_flush(pins->rule_pids, &chunks);
+	if (err)
+		goto out_free;
+	err = map_writes_flush(pins->rules, &rules);
+out_free:
 	map_writes_free(&chunks);
 	map_writes_free(&rules);
-	for (i = 0; !err && i < p->nr_modes; i++)
+	if (err)
+		return err;
+	for (i = 0; i < p->nr_modes; i++) {
 		err = write_ns_entry(pins, gen, p->modes[i].ns_inum, true, p->modes[i].mode);
-	for (i = 0; !err && i < p->nr_limits; i++)
+		if (err)
+			return err;
+	}
+	for (i = 0; i < p->nr_limits; i++) {
 		err = write_ns_entry(pins, gen, p->limits[i].ns_inum, false,
 				     p->limits[i].max_chosen);
-	return err;
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* Returns once no BPF program that may have read the old generation runs. */
@@ -199,6 +225,22 @@ static int wait_for_decisions(const struct pins *pins)
 	if (bpf_map_update_elem(pins->rcu_barrier, &zero, &inner, BPF_ANY))
 		err = -errno;
 	close(inner);
+	return err;
+}
+
+/* Make generation gen the active one: readers see the switch whole. */
+static int switch_gen(const struct pins *pins, __u32 gen)
+{
+	__u32 slot = PIDPOLICY_CONFIG_GEN;
+	__u64 gen64 = gen;
+	int err;
+
+	err = lock_readers(pins);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(pins->config, &slot, &gen64, BPF_ANY))
+		err = -errno;
+	unlock_readers(pins);
 	return err;
 }
 
@@ -250,8 +292,7 @@ int read_policy_file(const char *path, struct policy *p)
 int apply_policy(const struct pins *pins, const struct policy *p,
 		 const char *name)
 {
-	__u32 slot = PIDPOLICY_CONFIG_GEN, gen = pins->gen ^ 1;
-	__u64 gen64 = gen;
+	__u32 gen = pins->gen ^ 1;
 	size_t kept[NR_POLICY_MAPS];
 	struct ns_holds holds;
 	int err;
@@ -260,33 +301,43 @@ int apply_policy(const struct pins *pins, const struct policy *p,
 	if (err)
 		return err;
 	err = delete_gens_but(pins, pins->gen, kept);
-	if (!err && check_capacity(pins, p, kept, name)) {
+	if (err)
+		goto out_unchanged;
+	if (check_capacity(pins, p, kept, name)) {
 		ns_release(&holds);
 		return EXIT_RUNTIME;
 	}
-	err = err ?: write_policy(pins, p, gen) ?: lock_readers(pins);
-	if (!err && bpf_map_update_elem(pins->config, &slot, &gen64, BPF_ANY))
-		err = -errno;
-	unlock_readers(pins);
+	err = write_policy(pins, p, gen);
+	if (err)
+		goto out_unchanged;
+	err = switch_gen(pins, gen);
+	if (err)
+		goto out_unchanged;
 	ns_release(&holds);
-	if (err) {
-		delete_gens_but(pins, pins->gen, NULL);
-		err_msg("failed to write the policy maps: %s (the policy is unchanged)",
-			strerror(-err));
-		return EXIT_RUNTIME;
-	}
-	err = wait_for_decisions(pins) ?: delete_gens_but(pins, gen, NULL);
+
+	err = wait_for_decisions(pins);
+	if (!err)
+		err = delete_gens_but(pins, gen, NULL);
 	if (err)
 		note_msg("applied, but failed to remove the old policy: %s (the next apply removes it)",
 			strerror(-err));
 	return 0;
+
+out_unchanged:
+	ns_release(&holds);
+	delete_gens_but(pins, pins->gen, NULL);
+	err_msg("failed to write the policy maps: %s (the policy is unchanged)", strerror(-err));
+	return EXIT_RUNTIME;
 }
 
 int cmd_apply(const struct env *env, const struct pins *pins)
 {
 	struct policy p = {};
-	int err = read_policy_file(env->word, &p) ?: apply_policy(pins, &p, env->word);
+	int err;
 
+	err = read_policy_file(env->word, &p);
+	if (!err)
+		err = apply_policy(pins, &p, env->word);
 	policy_free(&p);
 	return err;
 }

@@ -26,8 +26,11 @@ struct chunk_edit {
 static int write_chunk(int fd, const struct pidpolicy_chunk_key *key,
 		       bool present, const struct pidpolicy_chunk *bits)
 {
-	if (present)
-		return bpf_map_update_elem(fd, key, bits, BPF_ANY) ? -errno : 0;
+	if (present) {
+		if (bpf_map_update_elem(fd, key, bits, BPF_ANY))
+			return -errno;
+		return 0;
+	}
 	if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
 		return -errno;
 	return 0;
@@ -93,7 +96,10 @@ static int write_summary(const struct pins *pins,
 	size_t n = 0;
 	int err;
 
-	err = read_chunks(pins, rule, &c, &n) ?: chunks_ranges(c, n, &l);
+	err = read_chunks(pins, rule, &c, &n);
+	if (err)
+		goto out;
+	err = chunks_ranges(c, n, &l);
 	if (err)
 		goto out;
 	if (!l.n) {

@@ -14,6 +14,7 @@
 #include "main.h"
 #include "maps.h"
 #include "names.h"
+#include "nshold.h"
 #include "output.h"
 #include "pins.h"
 #include "policyfile.h"

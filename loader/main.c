@@ -327,7 +327,7 @@ static void print_version(void)
 static int parse_args(int argc, char **argv, struct env *env)
 {
 	size_t i;
-	int c;
+	int c, ret;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+vhjpV", global_options, NULL)) != -1) {
@@ -352,8 +352,13 @@ static int parse_args(int argc, char **argv, struct env *env)
 			env->cmd = &commands[i];
 	if (!env->cmd)
 		return usage_error("unknown command '%s'", argv[optind]);
-	return parse_command_args(argc - optind, argv + optind, env) ?:
-	       check_given(env) ?: parse_values(env);
+	ret = parse_command_args(argc - optind, argv + optind, env);
+	if (ret)
+		return ret;
+	ret = check_given(env);
+	if (ret)
+		return ret;
+	return parse_values(env);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include "pidpolicy.h"
 #include "output.h"
 #include "parse.h"
+#include "ranges.h"
 
 /* Exit status: 0 success, 1 runtime error, 2 usage error. */
 #define EXIT_RUNTIME	1

@@ -5,16 +5,13 @@
  * active policy as a whole, as `show` and `dump` read it.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "main.h"
 #include "maps.h"
-#include "nshold.h"
 #include "pins.h"
 #include "policyfile.h"
 
@@ -47,6 +44,23 @@ static size_t dedupe_sorted(void *keys, size_t n, size_t key_size)
 
 #define MAP_BATCH	4096	/* entries per batch syscall */
 
+/* Grow the arrays of keys and of values side by side to cap entries. */
+static int grow_entries(char **keys, size_t key_size, char **values, size_t value_size,
+			size_t cap)
+{
+	char *tmp;
+
+	tmp = realloc(*keys, cap * key_size);
+	if (!tmp)
+		return -ENOMEM;
+	*keys = tmp;
+	tmp = realloc(*values, cap * value_size);
+	if (!tmp)
+		return -ENOMEM;
+	*values = tmp;
+	return 0;
+}
+
 /*
  * All entries of hash map fd, as *n keys of key_size bytes and values of
  * value_size bytes (per-CPU maps: rounded up to 8, times the CPUs), in
@@ -57,7 +71,7 @@ static int map_entries(int fd, size_t key_size, size_t value_size,
 		       void **keys, void **values, size_t *n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	char *k = NULL, *v = NULL, *tmp;
+	char *k = NULL, *v = NULL;
 	__u64 token;			/* where the walk stands: a bucket */
 	size_t cap = 0;
 	__u32 count;
@@ -67,15 +81,9 @@ static int map_entries(int fd, size_t key_size, size_t value_size,
 	for (;;) {
 		if (cap - *n < MAP_BATCH) {
 			cap += cap ? cap : MAP_BATCH;
-			tmp = realloc(k, cap * key_size);
-			if (tmp)
-				k = tmp;
-			tmp = tmp ? realloc(v, cap * value_size) : NULL;
-			if (!tmp) {
-				err = -ENOMEM;
+			err = grow_entries(&k, key_size, &v, value_size, cap);
+			if (err)
 				break;
-			}
-			v = tmp;
 		}
 		count = MAP_BATCH;
 		err = bpf_map_lookup_batch(fd, *n ? &token : NULL, &token,
@@ -126,17 +134,13 @@ int map_keys(int fd, size_t key_size, void **keys, size_t *n)
 
 int map_writes_add(struct map_writes *w, const void *key, const void *value)
 {
-	char *tmp;
+	int err;
 
 	if (w->n == w->cap) {
 		w->cap = w->cap ? w->cap * 2 : MAP_BATCH;
-		tmp = realloc(w->keys, w->cap * w->key_size);
-		if (tmp)
-			w->keys = tmp;
-		tmp = tmp ? realloc(w->values, w->cap * w->value_size) : NULL;
-		if (!tmp)
-			return -ENOMEM;
-		w->values = tmp;
+		err = grow_entries(&w->keys, w->key_size, &w->values, w->value_size, w->cap);
+		if (err)
+			return err;
 	}
 	memcpy(w->keys + w->n * w->key_size, key, w->key_size);
 	memcpy(w->values + w->n * w->value_size, value, w->value_size);
@@ -325,8 +329,10 @@ int read_rules(const struct pins *pins, bool filter_ns, __u32 ns_inum,
 	size_t nc = 0, nkeys = 0, i, ci = 0, start;
 	int err;
 
-	err = read_chunks(pins, NULL, &c, &nc) ?:
-	      collect_rule_keys(pins, c, nc, &keys, &nkeys);
+	err = read_chunks(pins, NULL, &c, &nc);
+	if (err)
+		goto out;
+	err = collect_rule_keys(pins, c, nc, &keys, &nkeys);
 	if (err)
 		goto out;
 	v = calloc(nkeys ? nkeys : 1, sizeof(*v));
@@ -432,115 +438,13 @@ int read_policy(const struct pins *pins, struct policy *p)
 		range_list_free(&v[i].ranges);
 	}
 	free(v);
-	err = err ?: read_ns_entries(pins, p) ?: policy_canonicalize(p) ?: read_ns_ids(pins, p);
-	return err;
-}
-
-/* Name the number no live pid namespace has, and its line of file name. */
-static void report_dead(const struct policy_ns *given, size_t nr_given,
-			const char *name, __u32 dead, int err)
-{
-	char where[PATH_MAX + 32] = "";
-	size_t i;
-
-	for (i = 0; i < nr_given && given[i].ns_inum != dead; i++)
-		;
-	if (name && i < nr_given)
-		snprintf(where, sizeof(where), "%s:%lu: ", name, given[i].line);
-	else if (name)
-		snprintf(where, sizeof(where), "%s: ", name);
-	if (err == -ESTALE)
-		err_msg("%snamespace %u@%llu has died, and number %u is another namespace's now: its entries would govern that one; name a live one (/proc/PID/ns/pid) or 'any'%s (the policy is unchanged)",
-			where, dead, (unsigned long long)given[i].id, dead,
-			name ? ", or remove the statement" : "");
-	else
-		err_msg("%sno live pid namespace has inode %u: its entries would govern the next namespace given that number; name a live one (/proc/PID/ns/pid) or 'any'%s (the policy is unchanged)",
-			where, dead, name ? ", or remove the statement" : "");
-}
-
-/* Delete the keys of fd whose __u32 at inum_off is inum. */
-static int delete_ns_keys(int fd, size_t key_size, size_t inum_off, __u32 inum)
-{
-	size_t n, i, j;
-	char *keys;
-	__u32 k;
-	int err = map_keys(fd, key_size, (void **)&keys, &n);
-
-	for (i = 0, j = 0; !err && i < n; i++) {
-		memcpy(&k, keys + i * key_size + inum_off, sizeof(k));
-		if (k == inum)
-			memmove(keys + j++ * key_size, keys + i * key_size, key_size);
-	}
-	if (!err)
-		err = map_delete_keys(fd, keys, key_size, j);
-	free(keys);
-	return err;
-}
-
-/*
- * Entries under inum written for a namespace of another id: a dead one's,
- * which retire_ns missed. No decision reads them; delete them before the
- * namespace that has the number now gets entries of its own.
- */
-static int delete_stale_entries(const struct pins *pins, __u32 inum)
-{
-	return delete_ns_keys(pins->rules, sizeof(struct pidpolicy_rule_key),
-			      offsetof(struct pidpolicy_rule_key, ns_inum), inum) ?:
-	       delete_ns_keys(pins->rule_pids, sizeof(struct pidpolicy_chunk_key),
-			      offsetof(struct pidpolicy_chunk_key, rule.ns_inum), inum) ?:
-	       delete_ns_keys(pins->ns_policy, sizeof(struct pidpolicy_ns_policy_key),
-			      offsetof(struct pidpolicy_ns_policy_key, ns_inum), inum);
-}
-
-int ns_own_entries(const struct pins *pins, const struct policy_ns *ns, bool *own)
-{
-	struct pidpolicy_ns_key key = { .ns_inum = ns->ns_inum };
-	struct pidpolicy_ns_index idx;
-	struct ns_holds h;
-	__u32 dead;
-	int err;
-
-	*own = true;	/* the defaults' keys are everyone's */
-	if (ns->ns_inum == PIDPOLICY_NS_ANY)
-		return 0;
-	*own = false;
-	if (bpf_map_lookup_elem(pins->ns_index, &key, &idx))
-		return errno == ENOENT ? 0 : -errno;
-	err = ns_hold(&h, &ns->ns_inum, 1, ns, 1, &dead);
-	if (err == -ENOENT || err == -ESTALE)	/* not the live one's entries */
-		return 0;
-	if (!err)
-		*own = h.ids[0] == idx.ns_id;
-	ns_release(&h);
-	return err;
-}
-
-int prepare_ns_entries(const struct pins *pins, const __u32 *inums, size_t n,
-		       const struct policy_ns *given, size_t nr_given,
-		       const char *name, struct ns_holds *h)
-{
-	struct pidpolicy_ns_index idx;
-	struct pidpolicy_ns_key key;
-	__u32 dead = 0;
-	size_t i;
-	int err = ns_hold(h, inums, n, given, nr_given, &dead);
-
-	if (err == -ENOENT || err == -ESTALE) {
-		report_dead(given, nr_given, name, dead, err);
-		return EXIT_RUNTIME;
-	}
-	for (i = 0; !err && i < h->n; i++) {
-		key.ns_inum = h->inums[i];
-		if (!bpf_map_lookup_elem(pins->ns_index, &key, &idx) && idx.ns_id != h->ids[i])
-			err = delete_stale_entries(pins, key.ns_inum);
-		idx.ns_id = h->ids[i];
-		if (!err && bpf_map_update_elem(pins->ns_index, &key, &idx, BPF_ANY))
-			err = -errno;
-	}
-	if (!err)
-		return 0;
-	ns_release(h);
-	err_msg("failed to index the policy's namespaces: %s (the policy is unchanged)",
-		strerror(-err));
-	return EXIT_RUNTIME;
+	if (err)
+		return err;
+	err = read_ns_entries(pins, p);
+	if (err)
+		return err;
+	err = policy_canonicalize(p);
+	if (err)
+		return err;
+	return read_ns_ids(pins, p);
 }

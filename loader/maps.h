@@ -10,12 +10,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "pidpolicy.h"
-#include "parse.h"
+#include "ranges.h"
 
 struct pins;
 struct policy;
-struct ns_holds;
-struct policy_ns;
 
 /* Order of struct pidpolicy_ns_key, for qsort(). */
 int cmp_ns_key(const void *a, const void *b);
@@ -69,24 +67,5 @@ int read_rules(const struct pins *pins, bool filter_ns, __u32 ns_inum,
 int read_ns_entries(const struct pins *pins, struct policy *p);
 /* The active policy, as `apply` reads it. */
 int read_policy(const struct pins *pins, struct policy *p);
-
-/*
- * Does the namespace *ns names have entries of its own, as a decision sees
- * it: ns_index holds its number with its id (PIDPOLICY_NS_ANY: always)?
- * ns->fd, if open, is its file. 0 or -errno.
- */
-int ns_own_entries(const struct pins *pins, const struct policy_ns *ns, bool *own);
-
-/*
- * Before writing entries for the namespaces inums[0..n): hold them, so none
- * dies meanwhile, and index them, so retire_ns removes the entries when they
- * die. given[0..nr_given): the namespaces as parsed, with their files (see
- * ns_hold()). A number no live pid namespace has is refused, naming it (and
- * its line of the policy file name, if name). Prints the error and returns
- * an exit status; on success the caller releases h after writing.
- */
-int prepare_ns_entries(const struct pins *pins, const __u32 *inums, size_t n,
-		       const struct policy_ns *given, size_t nr_given,
-		       const char *name, struct ns_holds *h);
 
 #endif /* PIDPOLICY_MAPS_H */

@@ -123,25 +123,6 @@ static void format_time(__u64 mono_ns, long long offset, bool with_zone,
 	}
 }
 
-/*
- * 2026-11-29T13:44:02.123 deny       range    caller=1234 (clone2_example)
- *   uid=0 ns=4026531836 level=0 pid=6000 via=clone2        (on one line)
- */
-static void format_text(const struct pidpolicy_event *e, long long offset,
-			char *buf, size_t len)
-{
-	char time[64], comm[COMM_LEN + 1], v[16], r[16], s[16];
-
-	format_time(e->time_ns, offset, false, time, sizeof(time));
-	format_comm(e->comm, comm);
-	snprintf(buf, len,
-		 "%s %-10s %-8s caller=%u (%s) uid=%u ns=%u level=%u pid=%u via=%s\n",
-		 time, name_or_number(verdict_name(e->verdict), e->verdict, v, sizeof(v)),
-		 name_or_number(reason_name(e->reason), e->reason, r, sizeof(r)),
-		 e->caller_pid, comm, e->caller_uid, e->ns_inum, e->level, e->pid,
-		 name_or_number(source_name(e->source), e->source, s, sizeof(s)));
-}
-
 /* One compact JSON object; the caller puts it. */
 static struct json_object *format_json(const struct pidpolicy_event *e,
 				       long long offset)
@@ -170,32 +151,67 @@ static struct json_object *format_json(const struct pidpolicy_event *e,
 
 /* ---- output -------------------------------------------------------------- */
 
-/* Write a line and flush it, so that pipes see events as they happen. */
-static int emit(struct monitor *m, const char *line)
+/*
+ * Print a line and flush it, so that pipes see events as they happen.
+ * Straight to stdout: no buffer of ours to cut a long line short.
+ */
+static int emit(struct monitor *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int emit(struct monitor *m, const char *fmt, ...)
 {
+	va_list ap;
+	int n;
+
 	if (m->out_err)
 		return -m->out_err;
 	errno = 0;
-	if (fputs(line, stdout) == EOF || fflush(stdout) == EOF)
+	va_start(ap, fmt);
+	n = vprintf(fmt, ap);
+	va_end(ap);
+	if (n < 0 || fflush(stdout) == EOF)
 		m->out_err = errno ? errno : EIO;
 	return -m->out_err;
 }
 
 static int emit_json(struct monitor *m, struct json_object *o)
 {
-	char line[1024];
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	int err;
 
-	snprintf(line, sizeof(line), "%s\n",
-		 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						   JSON_C_TO_STRING_NOSLASHESCAPE));
+	if (s) {
+		err = emit(m, "%s\n", s);
+	} else {
+		/* json-c is out of memory: a failed write, not a line cut short */
+		if (!m->out_err)
+			m->out_err = ENOMEM;
+		err = -m->out_err;
+	}
 	json_object_put(o);
-	return emit(m, line);
+	return err;
+}
+
+/*
+ * 2026-11-29T13:44:02.123 deny       range    caller=1234 (clone2_example)
+ *   uid=0 ns=4026531836 level=0 pid=6000 via=clone2        (on one line)
+ */
+static int emit_text(struct monitor *m, const struct pidpolicy_event *e)
+{
+	char time[64], comm[COMM_LEN + 1], v[16], r[16], s[16];
+
+	format_time(e->time_ns, m->wall_offset, false, time, sizeof(time));
+	format_comm(e->comm, comm);
+	return emit(m, "%s %-10s %-8s caller=%u (%s) uid=%u ns=%u level=%u pid=%u via=%s\n",
+		    time, name_or_number(verdict_name(e->verdict), e->verdict, v, sizeof(v)),
+		    name_or_number(reason_name(e->reason), e->reason, r, sizeof(r)),
+		    e->caller_pid, comm, e->caller_uid, e->ns_inum, e->level, e->pid,
+		    name_or_number(source_name(e->source), e->source, s, sizeof(s)));
 }
 
 /* "lost 3 events" or {"lost": 3}; "suppressed 3 events" likewise. */
 static int emit_count(struct monitor *m, const char *what, __u64 count)
 {
-	char line[64];
 	struct json_object *o;
 
 	if (m->json) {
@@ -203,23 +219,20 @@ static int emit_count(struct monitor *m, const char *what, __u64 count)
 		json_object_object_add(o, what, json_object_new_uint64(count));
 		return emit_json(m, o);
 	}
-	snprintf(line, sizeof(line), "%s %llu events\n", what, (unsigned long long)count);
-	return emit(m, line);
+	return emit(m, "%s %llu events\n", what, (unsigned long long)count);
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct monitor *m = ctx;
 	struct pidpolicy_event e;
-	char line[512];
 
 	if (size < sizeof(e))	/* not ours: a BPF side of another version */
 		return 0;
 	memcpy(&e, data, sizeof(e));
 	if (m->json)
 		return emit_json(m, format_json(&e, m->wall_offset));
-	format_text(&e, m->wall_offset, line, sizeof(line));
-	return emit(m, line);
+	return emit_text(m, &e);
 }
 
 /* ---- maps ---------------------------------------------------------------- */
@@ -304,7 +317,9 @@ static __u32 map_id(int fd)
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
 
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
 }
 
 /* Is a map this monitor opened no longer the one pinned under its name? */

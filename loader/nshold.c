@@ -20,14 +20,19 @@
 #include <string.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
+#include <bpf/bpf.h>
 #include "pidpolicy.h"
+#include "main.h"
+#include "maps.h"
 #include "nshold.h"
 #include "parse.h"
+#include "pins.h"
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -53,8 +58,29 @@ static __u32 *wanted(const __u32 *inums, size_t *n)
 	return v;
 }
 
-/* Open path if it is the pid namespace v[k] still unheld: fds[k]. */
-static void try_hold(const char *path, const __u32 *v, int *fds, size_t n)
+/*
+ * Call fn(pid, ctx) for each process of /proc, pid the name of its
+ * directory, until fn returns non-zero: that, 0 when all were seen, or
+ * -errno when /proc cannot be read.
+ */
+static int for_each_proc_pid(int (*fn)(const char *pid, void *ctx), void *ctx)
+{
+	struct dirent *de;
+	DIR *dir = opendir("/proc");
+	int ret = 0;
+
+	if (!dir)
+		return -errno;
+	while (!ret && (de = readdir(dir))) {
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9')
+			ret = fn(de->d_name, ctx);
+	}
+	closedir(dir);
+	return ret;
+}
+
+/* Open path if it is a pid namespace of h still unheld, into its fds[]. */
+static void try_hold(const char *path, struct ns_holds *h)
 {
 	struct stat st;
 	__u32 *at, inum;
@@ -63,8 +89,8 @@ static void try_hold(const char *path, const __u32 *v, int *fds, size_t n)
 	if (stat(path, &st))
 		return;
 	inum = (__u32)st.st_ino;
-	at = bsearch(&inum, v, n, sizeof(*v), cmp_u32);
-	if (!at || fds[at - v] >= 0)
+	at = bsearch(&inum, h->inums, h->n, sizeof(*at), cmp_u32);
+	if (!at || h->fds[at - h->inums] >= 0)
 		return;
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	/* the process may have gone, and the number with it: check again */
@@ -72,29 +98,21 @@ static void try_hold(const char *path, const __u32 *v, int *fds, size_t n)
 		close(fd);
 		fd = -1;
 	}
-	fds[at - v] = fd;
+	h->fds[at - h->inums] = fd;
 }
 
-/* The numbers of v[0..n) not held yet, by a walk of /proc. */
-static int hold_by_number(const __u32 *v, int *fds, size_t n)
+/* The namespaces of h not held yet, by number: a process's ns links. */
+static int hold_by_number(const char *pid, void *ctx)
 {
 	static const char *const kinds[] = { "pid", "pid_for_children" };
+	struct ns_holds *h = ctx;
 	char path[64];
-	struct dirent *de;
-	DIR *dir = opendir("/proc");
 	size_t k;
 
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
-			continue;
-		for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-			snprintf(path, sizeof(path), "/proc/%.16s/ns/%s", de->d_name, kinds[k]);
-			try_hold(path, v, fds, n);
-		}
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		snprintf(path, sizeof(path), "/proc/%.16s/ns/%s", pid, kinds[k]);
+		try_hold(path, h);
 	}
-	closedir(dir);
 	return 0;
 }
 
@@ -107,97 +125,96 @@ static __u32 pidns_link_inum(const char *text)
 	return sscanf(text, "pid:[%u%c", &inum, &end) == 2 && end == ']' ? inum : 0;
 }
 
-/* Is a number of v[0..n) that is named by link text unheld? */
-static bool wants(const char *text, const __u32 *v, const int *fds, size_t n)
+/* Is a namespace of h that is named by link text unheld? */
+static bool wants(const char *text, const struct ns_holds *h)
 {
 	__u32 inum = pidns_link_inum(text), *at;
 
-	at = inum ? bsearch(&inum, v, n, sizeof(*v), cmp_u32) : NULL;
-	return at && fds[at - v] < 0;
+	at = inum ? bsearch(&inum, h->inums, h->n, sizeof(*at), cmp_u32) : NULL;
+	return at && h->fds[at - h->inums] < 0;
 }
 
 /*
- * The numbers of v[0..n) still unheld that a process keeps alive through an
+ * The namespaces of h still unheld that a process keeps alive through an
  * open file (a namespace without processes, say, made to restore into):
  * each fd is read as a link first, so that nothing but an nsfs file is
  * opened.
  */
-static void hold_by_fds(const __u32 *v, int *fds, size_t n)
+static int hold_by_fds(const char *pid, void *ctx)
 {
 	char dir[64], path[128], link[64];
-	struct dirent *de, *fe;
-	DIR *procs = opendir("/proc"), *fdd;
+	struct ns_holds *h = ctx;
+	struct dirent *fe;
 	ssize_t len;
+	DIR *fdd;
 
-	while (procs && (de = readdir(procs))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+	snprintf(dir, sizeof(dir), "/proc/%.16s/fd", pid);
+	fdd = opendir(dir);
+	if (!fdd)
+		return 0;
+	while ((fe = readdir(fdd))) {
+		snprintf(path, sizeof(path), "%s/%.16s", dir, fe->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
 			continue;
-		snprintf(dir, sizeof(dir), "/proc/%.16s/fd", de->d_name);
-		fdd = opendir(dir);
-		while (fdd && (fe = readdir(fdd))) {
-			snprintf(path, sizeof(path), "%s/%.16s", dir, fe->d_name);
-			len = readlink(path, link, sizeof(link) - 1);
-			if (len <= 0)
-				continue;
-			link[len] = '\0';
-			if (wants(link, v, fds, n))
-				try_hold(path, v, fds, n);
-		}
-		if (fdd)
-			closedir(fdd);
+		link[len] = '\0';
+		if (wants(link, h))
+			try_hold(path, h);
 	}
-	if (procs)
-		closedir(procs);
+	closedir(fdd);
+	return 0;
 }
 
+/* hold_by_mounts()'s walk: the mount namespaces read so far. */
+struct mount_walk {
+	struct ns_holds *h;
+	ino_t *seen;
+	size_t nr_seen;
+	char *line;		/* getline()'s buffer */
+	size_t cap;
+};
+
 /*
- * The numbers of v[0..n) still unheld that a bind mount keeps alive (as
+ * The namespaces of h still unheld that a bind mount keeps alive (as
  * `ip netns` does for network namespaces): an nsfs mount whose root is
  * "pid:[N]", in each mount namespace, opened through a process of it.
  */
-static void hold_by_mounts(const __u32 *v, int *fds, size_t n)
+static int hold_by_mounts(const char *pid, void *ctx)
 {
-	char path[PATH_MAX + 64], root[64], point[PATH_MAX], *line = NULL;
-	size_t cap = 0, nr_seen = 0, i;
-	ino_t *seen = NULL, *more;
-	struct dirent *de;
-	DIR *procs = opendir("/proc");
+	char path[PATH_MAX + 64], root[64], point[PATH_MAX];
+	struct mount_walk *w = ctx;
 	struct stat st;
+	ino_t *more;
+	size_t i;
 	FILE *f;
 
-	while (procs && (de = readdir(procs))) {
-		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+	/* each mount namespace once */
+	snprintf(path, sizeof(path), "/proc/%.16s/ns/mnt", pid);
+	if (stat(path, &st))
+		return 0;
+	for (i = 0; i < w->nr_seen && w->seen[i] != st.st_ino; i++)
+		;
+	if (i < w->nr_seen)
+		return 0;
+	more = realloc(w->seen, (w->nr_seen + 1) * sizeof(*more));
+	if (!more)
+		return -ENOMEM;	/* ends the walk: what is held stays held */
+	w->seen = more;
+	w->seen[w->nr_seen++] = st.st_ino;
+	snprintf(path, sizeof(path), "/proc/%.16s/mountinfo", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (getline(&w->line, &w->cap, f) > 0) {
+		/* ID PARENT MAJ:MIN ROOT POINT ...; octal escapes in POINT */
+		if (sscanf(w->line, "%*s %*s %*s %63s %4095s", root, point) != 2 ||
+		    !wants(root, w->h) || strchr(point, '\\'))
 			continue;
-		/* each mount namespace once */
-		snprintf(path, sizeof(path), "/proc/%.16s/ns/mnt", de->d_name);
-		if (stat(path, &st))
-			continue;
-		for (i = 0; i < nr_seen && seen[i] != st.st_ino; i++)
-			;
-		if (i < nr_seen)
-			continue;
-		more = realloc(seen, (nr_seen + 1) * sizeof(*seen));
-		if (!more)
-			break;
-		seen = more;
-		seen[nr_seen++] = st.st_ino;
-		snprintf(path, sizeof(path), "/proc/%.16s/mountinfo", de->d_name);
-		f = fopen(path, "re");
-		while (f && getline(&line, &cap, f) > 0) {
-			/* ID PARENT MAJ:MIN ROOT POINT ...; octal escapes in POINT */
-			if (sscanf(line, "%*s %*s %*s %63s %4095s", root, point) != 2 ||
-			    !wants(root, v, fds, n) || strchr(point, '\\'))
-				continue;
-			snprintf(path, sizeof(path), "/proc/%.16s/root%s", de->d_name, point);
-			try_hold(path, v, fds, n);
-		}
-		if (f)
-			fclose(f);
+		snprintf(path, sizeof(path), "/proc/%.16s/root%s", pid, point);
+		try_hold(path, w->h);
 	}
-	free(line);
-	free(seen);
-	if (procs)
-		closedir(procs);
+	fclose(f);
+	return 0;
 }
 
 /*
@@ -300,26 +317,46 @@ int ns_hold(struct ns_holds *h, const __u32 *inums, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		h->fds[i] = -1;
-	err = raise_fd_limit(n) ?: hold_given(v, h->fds, n, given, nr_given, dead);
-	if (!err && first_unheld(h) < n)
-		err = hold_by_number(v, h->fds, n);
-	/* rarer, and dearer to find */
-	if (!err && first_unheld(h) < n)
-		hold_by_fds(v, h->fds, n);
-	if (!err && first_unheld(h) < n)
-		hold_by_mounts(v, h->fds, n);
+	err = raise_fd_limit(n);
+	if (err)
+		goto out_release;
+	err = hold_given(v, h->fds, n, given, nr_given, dead);
+	if (err)
+		goto out_release;
+	if (first_unheld(h) < n) {
+		err = for_each_proc_pid(hold_by_number, h);
+		if (err)
+			goto out_release;
+	}
+	/* rarer, and dearer to find; a walk that fails holds what it found */
+	if (first_unheld(h) < n)
+		for_each_proc_pid(hold_by_fds, h);
+	if (first_unheld(h) < n) {
+		struct mount_walk w = { .h = h };
+
+		for_each_proc_pid(hold_by_mounts, &w);
+		free(w.line);
+		free(w.seen);
+	}
 	i = first_unheld(h);
-	if (!err && i < n) {
+	if (i < n) {
 		*dead = v[i];
 		err = -ENOENT;
+		goto out_release;
 	}
-	for (i = 0; !err && i < n; i++)
-		if (ioctl(h->fds[i], NS_GET_ID, &h->ids[i]))
+	for (i = 0; i < n; i++) {
+		if (ioctl(h->fds[i], NS_GET_ID, &h->ids[i])) {
 			err = -errno;
-	if (!err)
-		err = check_given_ids(h, given, nr_given, dead);
+			goto out_release;
+		}
+	}
+	err = check_given_ids(h, given, nr_given, dead);
 	if (err)
-		ns_release(h);
+		goto out_release;
+	return 0;
+
+out_release:
+	ns_release(h);
 	return err;
 }
 
@@ -334,4 +371,119 @@ void ns_release(struct ns_holds *h)
 	free(h->ids);
 	free(h->inums);
 	*h = (struct ns_holds){};
+}
+
+/* Name the number no live pid namespace has, and its line of file name. */
+static void report_dead(const struct policy_ns *given, size_t nr_given,
+			const char *name, __u32 dead, int err)
+{
+	char where[PATH_MAX + 32] = "";
+	size_t i;
+
+	for (i = 0; i < nr_given && given[i].ns_inum != dead; i++)
+		;
+	if (name && i < nr_given)
+		snprintf(where, sizeof(where), "%s:%lu: ", name, given[i].line);
+	else if (name)
+		snprintf(where, sizeof(where), "%s: ", name);
+	if (err == -ESTALE)
+		err_msg("%snamespace %u@%llu has died, and number %u is another namespace's now: its entries would govern that one; name a live one (/proc/PID/ns/pid) or 'any'%s (the policy is unchanged)",
+			where, dead, (unsigned long long)given[i].id, dead,
+			name ? ", or remove the statement" : "");
+	else
+		err_msg("%sno live pid namespace has inode %u: its entries would govern the next namespace given that number; name a live one (/proc/PID/ns/pid) or 'any'%s (the policy is unchanged)",
+			where, dead, name ? ", or remove the statement" : "");
+}
+
+/* Delete the keys of fd whose __u32 at inum_off is inum. */
+static int delete_ns_keys(int fd, size_t key_size, size_t inum_off, __u32 inum)
+{
+	size_t n, i, j;
+	char *keys;
+	__u32 k;
+	int err = map_keys(fd, key_size, (void **)&keys, &n);
+
+	for (i = 0, j = 0; !err && i < n; i++) {
+		memcpy(&k, keys + i * key_size + inum_off, sizeof(k));
+		if (k == inum)
+			memmove(keys + j++ * key_size, keys + i * key_size, key_size);
+	}
+	if (!err)
+		err = map_delete_keys(fd, keys, key_size, j);
+	free(keys);
+	return err;
+}
+
+/*
+ * Entries under inum written for a namespace of another id: a dead one's,
+ * which retire_ns missed. No decision reads them; delete them before the
+ * namespace that has the number now gets entries of its own.
+ */
+static int delete_stale_entries(const struct pins *pins, __u32 inum)
+{
+	int err;
+
+	err = delete_ns_keys(pins->rules, sizeof(struct pidpolicy_rule_key),
+			     offsetof(struct pidpolicy_rule_key, ns_inum), inum);
+	if (err)
+		return err;
+	err = delete_ns_keys(pins->rule_pids, sizeof(struct pidpolicy_chunk_key),
+			     offsetof(struct pidpolicy_chunk_key, rule.ns_inum), inum);
+	if (err)
+		return err;
+	return delete_ns_keys(pins->ns_policy, sizeof(struct pidpolicy_ns_policy_key),
+			      offsetof(struct pidpolicy_ns_policy_key, ns_inum), inum);
+}
+
+int ns_own_entries(const struct pins *pins, const struct policy_ns *ns, bool *own)
+{
+	struct pidpolicy_ns_key key = { .ns_inum = ns->ns_inum };
+	struct pidpolicy_ns_index idx;
+	struct ns_holds h;
+	__u32 dead;
+	int err;
+
+	*own = true;	/* the defaults' keys are everyone's */
+	if (ns->ns_inum == PIDPOLICY_NS_ANY)
+		return 0;
+	*own = false;
+	if (bpf_map_lookup_elem(pins->ns_index, &key, &idx))
+		return errno == ENOENT ? 0 : -errno;
+	err = ns_hold(&h, &ns->ns_inum, 1, ns, 1, &dead);
+	if (err == -ENOENT || err == -ESTALE)	/* not the live one's entries */
+		return 0;
+	if (!err)
+		*own = h.ids[0] == idx.ns_id;
+	ns_release(&h);
+	return err;
+}
+
+int prepare_ns_entries(const struct pins *pins, const __u32 *inums, size_t n,
+		       const struct policy_ns *given, size_t nr_given,
+		       const char *name, struct ns_holds *h)
+{
+	struct pidpolicy_ns_index idx;
+	struct pidpolicy_ns_key key;
+	__u32 dead = 0;
+	size_t i;
+	int err = ns_hold(h, inums, n, given, nr_given, &dead);
+
+	if (err == -ENOENT || err == -ESTALE) {
+		report_dead(given, nr_given, name, dead, err);
+		return EXIT_RUNTIME;
+	}
+	for (i = 0; !err && i < h->n; i++) {
+		key.ns_inum = h->inums[i];
+		if (!bpf_map_lookup_elem(pins->ns_index, &key, &idx) && idx.ns_id != h->ids[i])
+			err = delete_stale_entries(pins, key.ns_inum);
+		idx.ns_id = h->ids[i];
+		if (!err && bpf_map_update_elem(pins->ns_index, &key, &idx, BPF_ANY))
+			err = -errno;
+	}
+	if (!err)
+		return 0;
+	ns_release(h);
+	err_msg("failed to index the policy's namespaces: %s (the policy is unchanged)",
+		strerror(-err));
+	return EXIT_RUNTIME;
 }

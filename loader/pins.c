@@ -25,7 +25,10 @@
 			PIDPOLICY_PIN_DIR ")"
 #define MSG_NOT_LOADED	"not loaded: run 'pidpolicy load' first"
 
-/* The maps the commands use, as this pidpolicy's BPF side makes them. */
+#define PINNED_MAP(name_, type_, key_, value_)				\
+	{ #name_, offsetof(struct pins, name_), type_, sizeof(key_), sizeof(value_) },
+
+/* PINNED_MAPS (see pins.h) as a table, for the loops over every map. */
 static const struct pinned_map {
 	const char *name;
 	size_t offset;			/* of its fd in struct pins */
@@ -33,24 +36,7 @@ static const struct pinned_map {
 	__u32 key_size;
 	__u32 value_size;
 } pinned_maps[] = {
-	{ "rules", offsetof(struct pins, rules), BPF_MAP_TYPE_HASH,
-	  sizeof(struct pidpolicy_rule_key), sizeof(struct pidpolicy_rule) },
-	{ "rule_pids", offsetof(struct pins, rule_pids), BPF_MAP_TYPE_HASH,
-	  sizeof(struct pidpolicy_chunk_key), sizeof(struct pidpolicy_chunk) },
-	{ "ns_policy", offsetof(struct pins, ns_policy), BPF_MAP_TYPE_HASH,
-	  sizeof(struct pidpolicy_ns_policy_key), sizeof(struct pidpolicy_ns_policy) },
-	{ "decisions", offsetof(struct pins, decisions), BPF_MAP_TYPE_LRU_PERCPU_HASH,
-	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_decisions) },
-	{ "config", offsetof(struct pins, config), BPF_MAP_TYPE_ARRAY,
-	  sizeof(__u32), sizeof(__u64) },
-	{ "chosen_live", offsetof(struct pins, chosen_live), BPF_MAP_TYPE_HASH,
-	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_chosen) },
-	{ "rcu_barrier", offsetof(struct pins, rcu_barrier), BPF_MAP_TYPE_ARRAY_OF_MAPS,
-	  sizeof(__u32), sizeof(__u32) },
-	{ "ns_index", offsetof(struct pins, ns_index), BPF_MAP_TYPE_HASH,
-	  sizeof(struct pidpolicy_ns_key), sizeof(struct pidpolicy_ns_index) },
-	{ "decision_totals", offsetof(struct pins, decision_totals),
-	  BPF_MAP_TYPE_PERCPU_ARRAY, sizeof(__u32), sizeof(struct pidpolicy_decisions) },
+	PINNED_MAPS(PINNED_MAP)
 };
 
 #define PIN_FD(pins, m) ((int *)((char *)(pins) + (m)->offset))
@@ -138,9 +124,17 @@ int open_pinned_map(const char *name, __u32 type, __u32 key_size,
 	return 0;
 }
 
+/*
+ * readers is -1 only while load fills maps it just made (fill_maps()): no
+ * reader can open them before the hook's pin, so there is nobody to lock out.
+ */
 int lock_readers(const struct pins *pins)
 {
-	return pins->readers < 0 || !flock(pins->readers, LOCK_EX) ? 0 : -errno;
+	if (pins->readers < 0)
+		return 0;
+	if (flock(pins->readers, LOCK_EX))
+		return -errno;
+	return 0;
 }
 
 void unlock_readers(const struct pins *pins)
@@ -165,24 +159,34 @@ int read_gen(struct pins *pins)
 
 /*
  * Take the locks lock names (see pins.h). Pins made by an older pidpolicy
- * have no readers' lock: there readers share the directory's, as they did.
+ * have no readers' lock: they are refused, naming the fix, rather than
+ * locked some other way.
  */
 static int lock_pins(struct pins *pins, enum pins_lock lock)
 {
 	const char *path = PIDPOLICY_READERS_LOCK;
 
 	pins->readers = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pins->readers < 0 && errno != ENOENT)
+	if (pins->readers < 0 && errno == ENOENT) {
+		/* an unload that went on meanwhile removes the lock after the hook */
+		if (!is_loaded()) {
+			err_msg(MSG_NOT_LOADED);
+			return EXIT_RUNTIME;
+		}
+		err_msg("%s has no readers' lock: these pins are an older pidpolicy's; run 'pidpolicy unload', then 'pidpolicy load'",
+			PIDPOLICY_PIN_DIR);
+		return EXIT_RUNTIME;
+	}
+	if (pins->readers < 0)
 		goto fail;
-	if (lock != PINS_READ || pins->readers < 0) {
+	if (lock != PINS_READ) {
 		path = PIDPOLICY_PIN_DIR;
 		pins->dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pins->dir < 0 || flock(pins->dir, lock == PINS_READ ? LOCK_SH : LOCK_EX))
+		if (pins->dir < 0 || flock(pins->dir, LOCK_EX))
 			goto fail;
 	}
 	path = PIDPOLICY_READERS_LOCK;
-	if (pins->readers >= 0 && lock != PINS_APPLY &&
-	    flock(pins->readers, lock == PINS_READ ? LOCK_SH : LOCK_EX))
+	if (lock != PINS_APPLY && flock(pins->readers, lock == PINS_READ ? LOCK_SH : LOCK_EX))
 		goto fail;
 	return 0;
 fail:

@@ -9,25 +9,43 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+/*
+ * The maps the commands use, as this pidpolicy's BPF side makes them:
+ * X(name, map type, key type, value type) each. A map added here gets its
+ * fd in struct pins, -1 in PINS_INIT, and is opened and checked by
+ * open_pins() and closed by close_pins(). Only load.c's fill_maps(), which
+ * takes the fds from the skeleton, names each map again.
+ */
+#define PINNED_MAPS(X)								\
+	X(rules, BPF_MAP_TYPE_HASH,						\
+	  struct pidpolicy_rule_key, struct pidpolicy_rule)			\
+	X(rule_pids, BPF_MAP_TYPE_HASH,						\
+	  struct pidpolicy_chunk_key, struct pidpolicy_chunk)			\
+	X(ns_policy, BPF_MAP_TYPE_HASH,						\
+	  struct pidpolicy_ns_policy_key, struct pidpolicy_ns_policy)		\
+	X(decisions, BPF_MAP_TYPE_LRU_PERCPU_HASH,				\
+	  struct pidpolicy_ns_key, struct pidpolicy_decisions)			\
+	X(config, BPF_MAP_TYPE_ARRAY, __u32, __u64)				\
+	X(chosen_live, BPF_MAP_TYPE_HASH,					\
+	  struct pidpolicy_ns_key, struct pidpolicy_chosen)			\
+	X(rcu_barrier, BPF_MAP_TYPE_ARRAY_OF_MAPS, __u32, __u32)		\
+	X(ns_index, BPF_MAP_TYPE_HASH,						\
+	  struct pidpolicy_ns_key, struct pidpolicy_ns_index)			\
+	X(decision_totals, BPF_MAP_TYPE_PERCPU_ARRAY,				\
+	  __u32, struct pidpolicy_decisions)
+
+#define PINS_FD_FIELD(name, type, key, value)	int name;
+#define PINS_FD_INIT(name, type, key, value)	.name = -1,
+
 /* File descriptors of the pinned maps, and of the locks held. */
 struct pins {
-	int rules;
-	int rule_pids;
-	int ns_policy;
-	int decisions;
-	int config;
-	int chosen_live;
-	int rcu_barrier;
-	int ns_index;
-	int decision_totals;
+	PINNED_MAPS(PINS_FD_FIELD)
 	int dir;			/* PIDPOLICY_PIN_DIR, or -1 */
 	int readers;			/* PIDPOLICY_READERS_LOCK, or -1 */
 	__u32 gen;			/* the active policy generation */
 };
 
-#define PINS_INIT { .rules = -1, .rule_pids = -1, .ns_policy = -1, .decisions = -1, \
-		    .config = -1, .chosen_live = -1, .rcu_barrier = -1, .ns_index = -1, \
-		    .decision_totals = -1, .dir = -1, .readers = -1 }
+#define PINS_INIT { PINNED_MAPS(PINS_FD_INIT) .dir = -1, .readers = -1 }
 
 /*
  * Two locks. Writers (load, unload, edits, apply) take the pin directory's,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "parse.h"
 #include "policyfile.h"
 
 const char *policy_ns_name(__u32 inum, char *buf, size_t len)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "parse.h"
 #include "policyfile.h"
 
 #define NS_HELP		"use 'any', an inode number or /proc/PID/ns/pid"
@@ -251,7 +252,9 @@ static int parse_ns_at(struct parser *ps, size_t i, const char *syntax,
 		return -1;
 	if (parse_ns_spec(t, inum, &id, &fd, msg, sizeof(msg)))
 		return perr_parse(ps, msg);
-	return *inum == PIDPOLICY_NS_ANY ? 0 : note_ns(ps, *inum, id, fd);
+	if (*inum == PIDPOLICY_NS_ANY)
+		return 0;
+	return note_ns(ps, *inum, id, fd);
 }
 
 static int stmt_mode(struct parser *ps)
@@ -323,12 +326,16 @@ static int stmt_allow(struct parser *ps)
 		at += 2;
 	} else if (t && (!strcmp(t, "cgroup") || !strcmp(t, "cgroup-tree"))) {
 		bool tree = !strcmp(t, "cgroup-tree");
+		int ret;
 
 		t = expect_value(ps, at + 1, "a cgroup v2 directory", ALLOW_SYNTAX);
 		if (!t)
 			return -1;
-		if (tree ? parse_cgroup_tree(t, &rule.key.caller_id, msg, sizeof(msg)) :
-			   parse_cgroup(t, &rule.key.caller_id, msg, sizeof(msg)))
+		if (tree)
+			ret = parse_cgroup_tree(t, &rule.key.caller_id, msg, sizeof(msg));
+		else
+			ret = parse_cgroup(t, &rule.key.caller_id, msg, sizeof(msg));
+		if (ret)
 			return perr_parse(ps, msg);
 		rule.key.caller_kind = tree ? PIDPOLICY_CALLER_CGROUP_TREE :
 					      PIDPOLICY_CALLER_CGROUP;

@@ -58,7 +58,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "pidpolicy.h"
-#include "parse.h"
+#include "ranges.h"
 
 /*
  * Pids that callers of key may choose; ranges sorted, merged, nr_ranges >= 1.

@@ -172,10 +172,13 @@ int cmd_show(const struct env *env, const struct pins *pins)
 	size_t n = 0, nm = 0, i;
 	int err;
 
-	err = read_rules(pins, filter, env->rule.ns_inum, &v, &n) ?:
-	      read_modes(pins, filter, env->rule.ns_inum, &mk, &modes, &nm) ?:
-	      read_mode(pins, PIDPOLICY_NS_ANY, &dflt) ?:
-	      read_ns_entries(pins, &ns_entries);
+	err = read_rules(pins, filter, env->rule.ns_inum, &v, &n);
+	if (!err)
+		err = read_modes(pins, filter, env->rule.ns_inum, &mk, &modes, &nm);
+	if (!err)
+		err = read_mode(pins, PIDPOLICY_NS_ANY, &dflt);
+	if (!err)
+		err = read_ns_entries(pins, &ns_entries);
 	if (!err && env->json) {
 		o = show_json(v, n, dflt, mk, modes, nm);
 		limits = json_object_new_array();
@@ -183,7 +186,8 @@ int cmd_show(const struct env *env, const struct pins *pins)
 	} else if (!err) {
 		print_show_table(v, n, dflt, mk, modes, nm);
 	}
-	err = err ?: show_limits(env, pins, &ns_entries, limits);
+	if (!err)
+		err = show_limits(env, pins, &ns_entries, limits);
 	if (err) {
 		err_msg("failed to read the policy maps: %s", strerror(-err));
 		err = EXIT_RUNTIME;

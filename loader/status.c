@@ -33,11 +33,16 @@ struct ns_counts {
 static int read_limit(const struct pins *pins, __u32 ns_inum, __u32 *max)
 {
 	struct pidpolicy_ns_policy own, dflt;
-	int err = read_ns_policy(pins, ns_inum, &own) ?:
-		  read_ns_policy(pins, PIDPOLICY_NS_ANY, &dflt);
+	int err;
 
+	err = read_ns_policy(pins, ns_inum, &own);
+	if (err)
+		return err;
+	err = read_ns_policy(pins, PIDPOLICY_NS_ANY, &dflt);
+	if (err)
+		return err;
 	*max = own.max_chosen != PIDPOLICY_NO_LIMIT ? own.max_chosen : dflt.max_chosen;
-	return err;
+	return 0;
 }
 
 static void add_counts(struct pidpolicy_decisions *to, const struct pidpolicy_decisions *d)
@@ -87,8 +92,10 @@ static int read_decisions(const struct pins *pins, struct ns_counts **out,
 		if (bpf_map_lookup_elem(pins->decisions, &keys[i], percpu))
 			continue;	/* aged out meanwhile */
 		c[*n].ns_inum = keys[i].ns_inum;
-		err = read_chosen_live(pins, keys[i].ns_inum, &c[*n].live) ?:
-		      read_limit(pins, keys[i].ns_inum, &c[*n].max_chosen);
+		err = read_chosen_live(pins, keys[i].ns_inum, &c[*n].live);
+		if (err)
+			break;
+		err = read_limit(pins, keys[i].ns_inum, &c[*n].max_chosen);
 		if (err)
 			break;
 		for (cpu = 0; cpu < ncpus; cpu++)
@@ -333,9 +340,13 @@ int cmd_status(const struct env *env, const struct pins *unused)
 		err = open_pins(&pins, PINS_READ);
 		if (err)
 			goto cleanup;
-		err = read_mode(&pins, PIDPOLICY_NS_ANY, &dflt) ?:
-		      read_decisions(&pins, &c, &n) ?: read_totals(&pins, c, n, &totals) ?:
-		      read_health(&pins, &health);
+		err = read_mode(&pins, PIDPOLICY_NS_ANY, &dflt);
+		if (!err)
+			err = read_decisions(&pins, &c, &n);
+		if (!err)
+			err = read_totals(&pins, c, n, &totals);
+		if (!err)
+			err = read_health(&pins, &health);
 		if (err) {
 			err_msg("failed to read the policy maps: %s", strerror(-err));
 			err = EXIT_RUNTIME;

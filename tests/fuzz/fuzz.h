@@ -2,7 +2,7 @@
 /*
  * Shared helpers of the libFuzzer targets (tests/fuzz/NAME_fuzz.c).
  *
- * The targets link the loader's parsers (loader/parse.c, policyfile.c) as
+ * The targets link the loader's parsers (loader/parse.c, ranges.c, policyfile.c) as
  * they are. What those would ask of the machine is answered by fuzz.c
  * instead, through the linker's --wrap (see FUZZ_WRAP in the Makefile), so
  * a run is hermetic and deterministic: no file is opened but a few

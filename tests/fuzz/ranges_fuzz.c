@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target: parse_ranges() (loader/parse.c), the RANGES of
+ * libFuzzer target: parse_ranges() (loader/ranges.c), the RANGES of
  * `pidpolicy allow/revoke --pids` and of policy files.
  *
  * Input: "PID_MAX\nRANGES" when the first line is a pid_max from 2 to
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fuzz.h"
-#include "parse.h"
+#include "ranges.h"
 
 #define ERRLEN 256	/* as the loader's callers */
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host tests of the pidpolicy CLI's parsing and bitmap helpers
- * (loader/parse.c): nothing here needs BPF or our kernel.
+ * Host tests of the pidpolicy CLI's parsers and pid ranges (loader/parse.c,
+ * loader/ranges.c): nothing here needs BPF or our kernel.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "parse.h"
+#include "ranges.h"
 
 #define LIMIT PIDPOLICY_PID_LIMIT
 
