@@ -261,21 +261,19 @@ fail:
 static int fill_maps(struct pidpolicy_bpf *skel, int dir, const struct policy *p,
 		     const char *name)
 {
+#define SKEL_MAP_FD(name, type, key, value)	.name = bpf_map__fd(skel->maps.name),
 	struct pins pins = {
-		.rules = bpf_map__fd(skel->maps.rules),
-		.rule_pids = bpf_map__fd(skel->maps.rule_pids),
-		.ns_policy = bpf_map__fd(skel->maps.ns_policy),
-		.decisions = bpf_map__fd(skel->maps.decisions),
-		.config = bpf_map__fd(skel->maps.config),
-		.chosen_live = bpf_map__fd(skel->maps.chosen_live),
-		.rcu_barrier = bpf_map__fd(skel->maps.rcu_barrier),
-		.ns_index = bpf_map__fd(skel->maps.ns_index),
-		.decision_totals = bpf_map__fd(skel->maps.decision_totals),
+		PINNED_MAPS(SKEL_MAP_FD)
 		.dir = dir,
 		.readers = -1,		/* no reader before the hook's pin */
 	};
+#undef SKEL_MAP_FD
 
-	return read_gen(&pins) ?: apply_policy(&pins, p, name);
+	int err = read_gen(&pins);
+
+	if (err)
+		return err;
+	return apply_policy(&pins, p, name);
 }
 
 /* What load did, as a line on stdout; none with -j (main prints null). */
@@ -296,8 +294,10 @@ static void say(const char *fmt, ...)
 static int reapply(const char *path, const struct policy *p)
 {
 	struct pins pins = PINS_INIT;
-	int err = open_pins(&pins, PINS_APPLY) ?: apply_policy(&pins, p, path);
+	int err = open_pins(&pins, PINS_APPLY);
 
+	if (!err)
+		err = apply_policy(&pins, p, path);
 	close_pins(&pins);
 	if (!err)
 		say("pidpolicy: already loaded: applied %s\n", path);
@@ -472,26 +472,24 @@ int cmd_load(const struct env *env, const struct pins *pins)
 	return err;
 }
 
-int cmd_unload(const struct env *env, const struct pins *pins)
+int cmd_unload(const struct env *env, const struct pins *unused)
 {
-	int err, dir, readers;
+	struct pins pins = PINS_INIT;
+	int err;
 
 	(void)env;
-	(void)pins;
-	dir = lock_pin_dir(false);
-	if (dir < 0 && errno == ENOENT) {
+	(void)unused;
+	err = lock_for_unload(&pins);
+	if (err == -ENOENT) {
 		err_msg("not loaded");
 		return EXIT_RUNTIME;
 	}
-	if (dir < 0) {
-		err_msg("failed to open %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
+	if (err) {
+		err_msg("failed to lock %s: %s", PIDPOLICY_PIN_DIR, strerror(-err));
+		close_pins(&pins);
 		return EXIT_RUNTIME;
 	}
-	/* no reader is halfway through what goes now */
-	readers = open(PIDPOLICY_READERS_LOCK, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (readers >= 0)
-		flock(readers, LOCK_EX);
-	err = remove_pins(dir);
+	err = remove_pins(pins.dir);
 	if (!err && rmdir(PIDPOLICY_READERS_LOCK) && errno != ENOENT) {
 		err_msg("failed to remove %s: %s", PIDPOLICY_READERS_LOCK, strerror(errno));
 		err = EXIT_RUNTIME;
@@ -500,8 +498,6 @@ int cmd_unload(const struct env *env, const struct pins *pins)
 		err_msg("failed to remove %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
 		err = EXIT_RUNTIME;
 	}
-	if (readers >= 0)
-		close(readers);
-	close(dir);	/* drops the lock, once the directory is gone */
+	close_pins(&pins);	/* drops the locks, once the directory is gone */
 	return err;
 }

@@ -217,6 +217,18 @@ int open_pins(struct pins *pins, enum pins_lock lock)
 	return read_gen(pins);
 }
 
+int lock_for_unload(struct pins *pins)
+{
+	pins->dir = lock_pin_dir(false);
+	if (pins->dir < 0)
+		return -errno;
+	/* an interrupted load may not have made it */
+	pins->readers = open(PIDPOLICY_READERS_LOCK, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pins->readers >= 0 && flock(pins->readers, LOCK_EX))
+		return -errno;
+	return 0;
+}
+
 /*
  * Open and lock the pin directory (made first if create), as the edits do:
  * two loads at once would each attach and pin a set of programs over the

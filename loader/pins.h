@@ -13,8 +13,8 @@
  * The maps the commands use, as this pidpolicy's BPF side makes them:
  * X(name, map type, key type, value type) each. A map added here gets its
  * fd in struct pins, -1 in PINS_INIT, and is opened and checked by
- * open_pins() and closed by close_pins(). Only load.c's fill_maps(), which
- * takes the fds from the skeleton, names each map again.
+ * open_pins() and closed by close_pins(), and load takes its fd from the
+ * skeleton's map of that name.
  */
 #define PINNED_MAPS(X)								\
 	X(rules, BPF_MAP_TYPE_HASH,						\
@@ -98,6 +98,12 @@ void unlock_readers(const struct pins *pins);
 /* The active policy generation, config[PIDPOLICY_CONFIG_GEN], into pins->gen. */
 int read_gen(struct pins *pins);
 
+/*
+ * What unload holds: the pin directory, locked as lock_pin_dir() does, and
+ * the readers' lock, exclusive, where it exists, so that no reader is
+ * halfway through what goes. 0 or -errno; close_pins() drops them.
+ */
+int lock_for_unload(struct pins *pins);
 /*
  * Open and lock PIDPOLICY_PIN_DIR (made first if create), as load and unload
  * do. The locked fd, or -1 with errno set.
