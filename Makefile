@@ -200,9 +200,9 @@ $(HOST_TESTS) $(ASAN_HOST_TESTS): tests/host/$$(@F).c $(HARNESS_SRC) tests/harne
 	$(Q)$(CC) $(CPPFLAGS) -Iloader $(CFLAGS) -o $@ $(filter %.c,$^)
 
 # Host unit tests of the loader's parsers link the parsers themselves.
-$(call host_test,parse_test): loader/parse.c loader/parse.h loader/ranges.c loader/ranges.h
+$(call host_test,parse_test): loader/parse.c loader/parse.h loader/ranges.c loader/ranges.h loader/cgroup.c loader/cgroup.h
 $(call host_test,policyfile_test): loader/policyfile.c loader/policy.c loader/policyfile.h loader/parse.c \
-		loader/parse.h loader/ranges.c loader/ranges.h
+		loader/parse.h loader/ranges.c loader/ranges.h loader/cgroup.c loader/cgroup.h
 # cli_test runs the loader as built (its command line, before any kernel
 # check): make builds the loader first, without making it a source.
 $(call host_test,cli_test): | $(PIDPOLICY)
@@ -492,7 +492,7 @@ FUZZ_SEED	?= 0
 
 $(BUILD)/fuzz/%: tests/fuzz/%_fuzz.c tests/fuzz/fuzz.c tests/fuzz/fuzz.h loader/parse.c \
 		loader/parse.h loader/ranges.c loader/ranges.h loader/policyfile.c loader/policy.c \
-		loader/policyfile.h \
+		loader/policyfile.h loader/cgroup.c loader/cgroup.h \
 		$(wildcard include/*.h) \
 		| $(HDRS)/.installed
 	$(call msg,FUZZ-CC,$@)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "cgroup.h"
 #include "main.h"
 #include "maps.h"
 #include "nshold.h"
@@ -268,6 +269,35 @@ static int hold_policy_ns(const struct pins *pins, const struct policy *p,
 	return err;
 }
 
+/*
+ * Every cgroup a rule of p names by id must exist (an id is never reused:
+ * a rule for a gone one could never match, and after a reboot the number
+ * is another cgroup's), and a tree rule's be at a level the program walks.
+ */
+static int check_policy_cgroups(const struct policy *p, const char *name)
+{
+	const struct policy_rule *r;
+	char msg[512];
+	size_t i;
+
+	for (i = 0; i < p->nr_rules; i++) {
+		r = &p->rules[i];
+		if (r->key.caller_kind != PIDPOLICY_CALLER_CGROUP &&
+		    r->key.caller_kind != PIDPOLICY_CALLER_CGROUP_TREE)
+			continue;
+		if (!check_cgroup_id(r->key.caller_id,
+				     r->key.caller_kind == PIDPOLICY_CALLER_CGROUP_TREE,
+				     msg, sizeof(msg)))
+			continue;
+		if (name && r->line)
+			err_msg("%s:%lu: %s (the policy is unchanged)", name, r->line, msg);
+		else
+			err_msg("%s (the policy is unchanged)", msg);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
 /* Parse the policy file at path; prints the error and returns an exit status. */
 int read_policy_file(const char *path, struct policy *p)
 {
@@ -297,6 +327,9 @@ int apply_policy(const struct pins *pins, const struct policy *p,
 	struct ns_holds holds;
 	int err;
 
+	err = check_policy_cgroups(p, name);
+	if (err)
+		return err;
 	err = hold_policy_ns(pins, p, name, &holds);
 	if (err)
 		return err;
@@ -356,7 +389,7 @@ static int dump_json(const struct policy *p)
 
 	if (!f)
 		return -errno;
-	if (policy_write(f, p))
+	if (policy_write_named(f, p, cgroup_name))
 		err = -errno;
 	if (fclose(f) && !err)
 		err = -errno;
@@ -377,7 +410,7 @@ int cmd_dump(const struct env *env, const struct pins *pins)
 	err = read_policy(pins, &p);
 	if (!err && env->json)
 		err = dump_json(&p);
-	else if (!err && policy_write(stdout, &p))
+	else if (!err && policy_write_named(stdout, &p, cgroup_name))
 		err = -errno;
 	policy_free(&p);
 	if (err) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "cgroup.h"
 #include "main.h"
 #include "maps.h"
 #include "names.h"
@@ -211,7 +212,7 @@ int explain_caller(struct env *env, bool has_uid, __u32 uid, const char *path,
 		return 0;
 	if (parse_cgroup(path, &env->who.cgroup_id, err, errlen))
 		return -1;
-	ret = cgroup_ancestors(path, ids, sizeof(ids) / sizeof(ids[0]), &n);
+	ret = cgroup_ancestors(env->who.cgroup_id, ids, sizeof(ids) / sizeof(ids[0]), &n);
 	if (ret) {
 		snprintf(err, errlen, "cannot read the ancestors of cgroup %.300s: %s", path,
 			 strerror(-ret));

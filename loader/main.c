@@ -21,6 +21,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "cgroup.h"
 #include "main.h"
 #include "monitor.h"
 #include "pins.h"

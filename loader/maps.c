@@ -431,7 +431,8 @@ int read_policy(const struct pins *pins, struct policy *p)
 		if (!err && v[i].ranges.n) {
 			/* the rule takes over the ranges */
 			p->rules[p->nr_rules++] = (struct policy_rule){
-				v[i].key, v[i].ranges.r, v[i].ranges.n,
+				.key = v[i].key, .ranges = v[i].ranges.r,
+				.nr_ranges = v[i].ranges.n,
 			};
 			v[i].ranges.r = NULL;
 		}

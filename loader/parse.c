@@ -178,67 +178,6 @@ void format_limit(__u32 max, char *buf, size_t len)
 		snprintf(buf, len, "%u", max);
 }
 
-int parse_cgroup(const char *path, __u64 *id, char *err, size_t errlen)
-{
-	struct statfs sfs;
-	struct stat st;
-
-	if (statfs(path, &sfs) || stat(path, &st))
-		return parse_fail(err, errlen,
-				  "cannot use cgroup %s: %s (give a cgroup v2 directory under /sys/fs/cgroup)",
-				  path, strerror(errno));
-	if (sfs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode))
-		return parse_fail(err, errlen,
-				  "%s is not a cgroup v2 directory (give a directory of the cgroup2 mount, see /proc/mounts)",
-				  path);
-	*id = st.st_ino;
-	return 0;
-}
-
-int cgroup_ancestors(const char *path, __u64 *ids, size_t max, size_t *n)
-{
-	char at[PATH_MAX];
-	struct statfs sfs;
-	struct stat st;
-	size_t len;
-
-	/* ".." walks the kernel's tree: no symlink or "a/../b" misleads it */
-	len = (size_t)snprintf(at, sizeof(at), "%s", path);
-	for (*n = 0; len < sizeof(at); *n += 1) {
-		if (statfs(at, &sfs) || stat(at, &st))
-			return *n ? 0 : -errno;	/* above the mount: done */
-		if (sfs.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode))
-			return *n ? 0 : -ENOTDIR;
-		if (*n && ids[*n - 1] == st.st_ino)
-			return 0;		/* the root is its own parent */
-		if (*n == max)
-			return -E2BIG;
-		ids[*n] = st.st_ino;
-		len += (size_t)snprintf(at + len, sizeof(at) - len, "/..");
-	}
-	return -ENAMETOOLONG;
-}
-
-int parse_cgroup_tree(const char *path, __u64 *id, char *err, size_t errlen)
-{
-	__u64 ids[PIDPOLICY_CGROUP_TREE_LEVELS];
-	size_t n;
-	int ret;
-
-	if (parse_cgroup(path, id, err, errlen))
-		return -1;
-	ret = cgroup_ancestors(path, ids, PIDPOLICY_CGROUP_TREE_LEVELS, &n);
-	if (ret == -E2BIG)
-		return parse_fail(err, errlen,
-				  "cgroup %s is deeper than level %d: cgroup-tree rules take a cgroup at most %d levels below /sys/fs/cgroup (use --cgroup for deeper ones)",
-				  path, PIDPOLICY_CGROUP_TREE_LEVELS - 1,
-				  PIDPOLICY_CGROUP_TREE_LEVELS - 1);
-	if (ret)
-		return parse_fail(err, errlen, "cannot walk up from cgroup %s: %s", path,
-				  strerror(-ret));
-	return 0;
-}
-
 /*
  * Does the cgroup directory dir hold task pid? cgroup.threads, not
  * cgroup.procs: that lists thread group leaders only, and none at all in a

@@ -52,20 +52,6 @@ int ns_fd_inum(int fd, __u32 *inum);
 int parse_uid(const char *s, __u32 *uid, char *err, size_t errlen);
 /* A pid in 1..PIDPOLICY_PID_LIMIT-1 (for explain). */
 int parse_pid(const char *s, __u32 *pid, char *err, size_t errlen);
-/* PATH of a cgroup v2 directory: *id is its cgroup id (inode number). */
-int parse_cgroup(const char *path, __u64 *id, char *err, size_t errlen);
-/*
- * The ids of the cgroup v2 directory at path and of its ancestors up to the
- * root of its cgroup2 mount: ids[0..*n), path's own first. At most max
- * (-E2BIG beyond). 0 or -errno.
- */
-int cgroup_ancestors(const char *path, __u64 *ids, size_t max, size_t *n);
-/*
- * PATH of a --cgroup-tree rule: a cgroup v2 directory no deeper than level
- * PIDPOLICY_CGROUP_TREE_LEVELS - 1 (the mount's root is level 0), whose id
- * goes to *id.
- */
-int parse_cgroup_tree(const char *path, __u64 *id, char *err, size_t errlen);
 /*
  * The caller PID (decimal) as the policy would see it: its effective uid and
  * its cgroup v2 directory under /sys/fs/cgroup, read from /proc/PID.

@@ -4,6 +4,7 @@
  * compare, and writing it in the policy file format.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,8 @@ int policy_canonicalize(struct policy *p)
 			       src->nr_ranges * sizeof(*r));
 		dst->ranges = r;
 		dst->nr_ranges += src->nr_ranges;
+		if (src->line && (!dst->line || src->line < dst->line))
+			dst->line = src->line;
 		free(src->ranges);
 		src->ranges = NULL;
 		src->nr_ranges = 0;
@@ -159,6 +162,7 @@ static int policy_copy_canon(const struct policy *a, struct policy *c)
 			memcpy(c->rules[i].ranges, r->ranges,
 			       r->nr_ranges * sizeof(*r->ranges));
 		c->rules[i].nr_ranges = r->nr_ranges;
+		c->rules[i].line = r->line;
 		c->nr_rules = i + 1;
 	}
 	if (policy_canonicalize(c))
@@ -223,14 +227,22 @@ static const char *ns_text(const struct policy *p, __u32 inum, char *buf, size_t
 	return policy_ns_name(inum, buf, len);
 }
 
-static void write_rule(FILE *f, const struct policy *p, const struct policy_rule *r)
+static void write_rule(FILE *f, const struct policy *p, const struct policy_rule *r,
+		       policy_cgroup_namer name_cgroup)
 {
+	bool cgroup = r->key.caller_kind == PIDPOLICY_CALLER_CGROUP ||
+		      r->key.caller_kind == PIDPOLICY_CALLER_CGROUP_TREE;
+	char ns[40], path[PATH_MAX];
 	const char *pfx = "";
-	char ns[40];
+	int named = 0;
 
+	if (cgroup && name_cgroup)
+		named = name_cgroup(r->key.caller_id, path, sizeof(path));
 	if (!r->nr_ranges ||
 	    r->key.caller_kind > PIDPOLICY_CALLER_CGROUP_TREE)
 		pfx = "# cannot be applied: ";
+	else if (named < 0)
+		pfx = "# cannot be applied, no cgroup has this id now: ";
 	fprintf(f, "%sallow ns %s", pfx, ns_text(p, r->key.ns_inum, ns, sizeof(ns)));
 	switch (r->key.caller_kind) {
 	case PIDPOLICY_CALLER_ANY:
@@ -239,10 +251,14 @@ static void write_rule(FILE *f, const struct policy *p, const struct policy_rule
 		fprintf(f, " uid %llu", (unsigned long long)r->key.caller_id);
 		break;
 	case PIDPOLICY_CALLER_CGROUP:
-		fprintf(f, " cgroup-id %llu", (unsigned long long)r->key.caller_id);
-		break;
 	case PIDPOLICY_CALLER_CGROUP_TREE:
-		fprintf(f, " cgroup-tree-id %llu", (unsigned long long)r->key.caller_id);
+		if (named > 0)
+			fprintf(f, " %s %s", r->key.caller_kind == PIDPOLICY_CALLER_CGROUP ?
+				"cgroup" : "cgroup-tree", path);
+		else
+			fprintf(f, " %s %llu", r->key.caller_kind == PIDPOLICY_CALLER_CGROUP ?
+				"cgroup-id" : "cgroup-tree-id",
+				(unsigned long long)r->key.caller_id);
 		break;
 	default:
 		fprintf(f, " caller-kind %u caller-id %llu", r->key.caller_kind,
@@ -276,7 +292,7 @@ static bool names_mortal_ns(const struct policy *p)
 	return false;
 }
 
-int policy_write(FILE *f, const struct policy *p)
+int policy_write_named(FILE *f, const struct policy *p, policy_cgroup_namer name_cgroup)
 {
 	struct policy c;
 	char ns[40];
@@ -304,7 +320,7 @@ int policy_write(FILE *f, const struct policy *p)
 				ns_text(p, m->ns_inum, ns, sizeof(ns)), mode_name(m->mode));
 	}
 	for (i = 0; i < c.nr_rules; i++)
-		write_rule(f, p, &c.rules[i]);
+		write_rule(f, p, &c.rules[i], name_cgroup);
 	for (i = 0; i < c.nr_limits; i++)
 		fprintf(f, "limit ns %s max-chosen %u\n",
 			ns_text(p, c.limits[i].ns_inum, ns, sizeof(ns)),
@@ -316,4 +332,9 @@ int policy_write(FILE *f, const struct policy *p)
 		return -1;
 	}
 	return 0;
+}
+
+int policy_write(FILE *f, const struct policy *p)
+{
+	return policy_write_named(f, p, NULL);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "parse.h"
 #include "policyfile.h"
 
@@ -377,6 +378,7 @@ static int stmt_allow(struct parser *ps)
 		return perr(ps, "out of memory");
 	}
 	/* same keys are merged by policy_canonicalize() at the end */
+	rule.line = ps->line;
 	ps->p.rules[ps->p.nr_rules++] = rule;
 	return 0;
 }

@@ -20,10 +20,11 @@
  *           /proc/PID/ns/pid (resolved to its inode while parsing)
  *   CALLER  uid N          effective uid in the initial user namespace
  *           cgroup PATH    a cgroup v2 directory (resolved to its id)
- *           cgroup-id N    a cgroup id (inode) in decimal, as dumps write it
+ *           cgroup-id N    a cgroup id (inode) in decimal (apply checks
+ *                          that it exists)
  *           cgroup-tree PATH  that cgroup or any cgroup below it (its level
  *                          below PIDPOLICY_CGROUP_TREE_LEVELS)
- *           cgroup-tree-id N  the same by id, as dumps write it
+ *           cgroup-tree-id N  the same by id
  *           (none)         any caller
  *   RANGES  pids and ranges such as 300-999,1000 (no spaces): every pid at
  *           least 1 and below PIDPOLICY_PID_LIMIT (the kernel refuses a pid
@@ -48,7 +49,8 @@
  * caller id) with one rule per key and its ranges sorted and merged, limits
  * sorted by namespace. policy_write() writes that order (whatever the order
  * of its input), namespaces as inode numbers and cgroups as `cgroup-id N`
- * or `cgroup-tree-id N`,
+ * or `cgroup-tree-id N` (policy_write_named(): as paths, which outlive a
+ * boot),
  * so parsing what it wrote gives an equal policy and writing twice gives
  * the same bytes.
  */
@@ -70,6 +72,7 @@ struct policy_rule {
 	struct pidpolicy_rule_key key;	/* caller_id 0 for PIDPOLICY_CALLER_ANY */
 	struct pid_range *ranges;	/* malloc'ed, owned by the rule */
 	size_t nr_ranges;
+	unsigned long line;		/* the first line of the file with it, or 0 */
 };
 
 struct policy_mode {
@@ -145,6 +148,15 @@ int policy_parse_stream(FILE *f, const char *name, struct policy *out,
  * errno set when out of memory or when f has an error (ferror(f)).
  */
 int policy_write(FILE *f, const struct policy *p);
+
+/*
+ * How a dump names a rule's cgroup: its path into buf and 1; 0 to write the
+ * id; -1 when no cgroup has the id now (the rule is written as a comment:
+ * it can never match).
+ */
+typedef int (*policy_cgroup_namer)(__u64 id, char *buf, size_t len);
+/* policy_write(), with cgroups named by name_cgroup (NULL: by id). */
+int policy_write_named(FILE *f, const struct policy *p, policy_cgroup_namer name_cgroup);
 
 /*
  * Make p canonical in place (for policies built by hand, e.g. from the maps):

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "cgroup.h"
 #include "parse.h"
 #include "ranges.h"
 

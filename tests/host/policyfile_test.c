@@ -40,8 +40,8 @@ static int parse_text(const char *text, struct policy *p)
 	return ret;
 }
 
-/* policy_write(p) as a malloc'ed string (NULL on failure). */
-static char *write_text(const struct policy *p)
+/* policy_write_named(p, namer) as a malloc'ed string (NULL on failure). */
+static char *write_named(const struct policy *p, policy_cgroup_namer namer)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -49,13 +49,18 @@ static char *write_text(const struct policy *p)
 
 	if (!f)
 		return NULL;
-	if (policy_write(f, p)) {
+	if (policy_write_named(f, p, namer)) {
 		fclose(f);
 		free(buf);
 		return NULL;
 	}
 	fclose(f);
 	return buf;
+}
+
+static char *write_text(const struct policy *p)
+{
+	return write_named(p, NULL);
 }
 
 static const struct policy_rule *find_rule(const struct policy *p, __u32 ns,
@@ -368,12 +373,12 @@ TEST(equal_ignores_order_and_sees_differences)
 	struct pid_range r1[] = { { 10, 20 }, { 1, 5 } }, r2[] = { { 1, 3 }, { 4, 5 }, { 10, 20 } };
 	struct pid_range r3[] = { { 7, 7 } };
 	struct policy_rule ra[] = {
-		{ KEY(5, PIDPOLICY_CALLER_UID, 3), r1, 2 },
-		{ KEY(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_ANY, 0), r3, 1 },
+		{ KEY(5, PIDPOLICY_CALLER_UID, 3), r1, 2, 0 },
+		{ KEY(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_ANY, 0), r3, 1, 0 },
 	};
 	struct policy_rule rb[] = {
-		{ KEY(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_ANY, 0), r3, 1 },
-		{ KEY(5, PIDPOLICY_CALLER_UID, 3), r2, 3 },
+		{ KEY(PIDPOLICY_NS_ANY, PIDPOLICY_CALLER_ANY, 0), r3, 1, 0 },
+		{ KEY(5, PIDPOLICY_CALLER_UID, 3), r2, 3, 0 },
 	};
 	struct policy_mode ma[] = { { 5, PIDPOLICY_MODE_AUDIT }, { 0, PIDPOLICY_MODE_ENFORCE } };
 	struct policy_mode mb[] = { { 0, PIDPOLICY_MODE_ENFORCE }, { 5, PIDPOLICY_MODE_AUDIT } };
@@ -415,12 +420,47 @@ TEST(equal_ignores_order_and_sees_differences)
 	EXPECT_TRUE(policy_equal(&a, &b));
 }
 
+/* Cgroup 7 is /sys/fs/cgroup/a, 8 is gone, 9 has a path with a space. */
+static int fake_cgroup_name(__u64 id, char *buf, size_t len)
+{
+	if (id == 8)
+		return -1;
+	snprintf(buf, len, id == 7 ? "/sys/fs/cgroup/a" : "/sys/fs/cgroup/b c");
+	return id == 7;
+}
+
+/*
+ * A dump names cgroups by path (ids are per boot), writes a gone cgroup's
+ * rules as comments and keeps the id where no path fits a policy file.
+ */
+TEST(dump_names_cgroups_by_path_and_comments_gone_ones)
+{
+	struct pid_range r[] = { { 5, 5 } };
+	struct policy_rule rules[] = {
+		{ KEY(0, PIDPOLICY_CALLER_CGROUP, 7), r, 1, 0 },
+		{ KEY(0, PIDPOLICY_CALLER_CGROUP_TREE, 7), r, 1, 0 },
+		{ KEY(0, PIDPOLICY_CALLER_CGROUP, 8), r, 1, 0 },
+		{ KEY(0, PIDPOLICY_CALLER_CGROUP_TREE, 9), r, 1, 0 },
+	};
+	struct policy a = { rules, 4, NULL, 0, NULL, 0, NULL, 0 };
+	char *t = write_named(&a, fake_cgroup_name);
+
+	ASSERT_TRUE(t != NULL);
+	EXPECT_STREQ(t,
+		     "# pid policy: `pidpolicy apply FILE` replaces the whole policy with it\n"
+		     "allow ns any cgroup /sys/fs/cgroup/a pids 5\n"
+		     "# cannot be applied, no cgroup has this id now: allow ns any cgroup-id 8 pids 5\n"
+		     "allow ns any cgroup-tree /sys/fs/cgroup/a pids 5\n"
+		     "allow ns any cgroup-tree-id 9 pids 5\n");
+	free(t);
+}
+
 TEST(unappliable_entries_are_written_as_comments)
 {
 	struct pid_range r[] = { { 1, 1 } };
 	struct policy_rule rules[] = {
-		{ KEY(0, PIDPOLICY_CALLER_UID, 1), NULL, 0 },
-		{ KEY(0, 7, 1), r, 1 },
+		{ KEY(0, PIDPOLICY_CALLER_UID, 1), NULL, 0, 0 },
+		{ KEY(0, 7, 1), r, 1, 0 },
 	};
 	struct policy_mode modes[] = { { 3, 9 }, { 4, PIDPOLICY_MODE_UNSET } };
 	struct policy_limit limits[] = { { 4, PIDPOLICY_NO_LIMIT } };

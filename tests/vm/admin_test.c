@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -82,6 +83,15 @@ static __u64 active_gen(void)
 	ASSERT_EQ(bpf_map_lookup_elem(fd, &slot, &gen), 0);
 	close(fd);
 	return gen;
+}
+
+/* The inode number of path: a cgroup's id. */
+static unsigned long long inode_of(const char *path)
+{
+	struct stat st;
+
+	ASSERT_EQ(stat(path, &st), 0);
+	return (unsigned long long)st.st_ino;
 }
 
 /* Move ourselves into cgroup dir. */
@@ -332,6 +342,25 @@ TEST_TIMEOUT(a_load_whose_pin_fails_leaves_nothing_attached, 600)
 	}
 }
 #endif /* __x86_64__ */
+
+/*
+ * Pins without the readers' lock (an older pidpolicy's) are refused by
+ * readers and writers alike, naming the fix, rather than read unlocked.
+ */
+TEST_TIMEOUT(pins_without_the_readers_lock_are_refused, 300)
+{
+	const char *want = "pidpolicy: " PIDPOLICY_PIN_DIR " has no readers' lock: these pins are an older pidpolicy's; run 'pidpolicy unload', then 'pidpolicy load'\n";
+	char out[1024];
+
+	fresh_policy();
+	ASSERT_EQ(rmdir(PIDPOLICY_READERS_LOCK), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy show 2>&1"), 1);
+	EXPECT_STREQ(out, want);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy allow --ns any --pids 5000 2>&1"), 1);
+	EXPECT_STREQ(out, want);
+	POLICY_OK("unload 2>&1");
+	assert_nothing_attached();
+}
 
 /*
  * Open path (a directory) and flock it with op; not inherited, or the
@@ -636,7 +665,7 @@ TEST_TIMEOUT(cgroup_tree_rule_matches_the_tree_and_nothing_else, 300)
 	}
 	ASSERT_EQ(wait_exit(child), 0);
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy dump"), 0);
-	EXPECT_TRUE(strstr(out, " cgroup-tree-id ") != NULL);
+	EXPECT_TRUE(strstr(out, " cgroup-tree " TREE " pids ") != NULL);
 
 	/* explain agrees, for a whole caller and for a running process */
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy explain --ns any --uid 0 --cgroup "
@@ -733,9 +762,66 @@ TEST(cgroup_tree_deeper_than_the_bound_is_refused)
 	EXPECT_TRUE(strstr(out, "deeper than level") != NULL);
 	ASSERT_EQ(harness_sh(after, sizeof(after), "pidpolicy dump"), 0);
 	ASSERT_STREQ(before, after);
+	/*
+	 * The same cgroup through a bind mount of pp-deep, whose ".." walk
+	 * stops one level short: still level 8, as the kernel counts; and by id
+	 */
+	ASSERT_TRUE(!mkdir("/tmp/cg-bind", 0755) || errno == EEXIST);
+	ASSERT_EQ(mount("/sys/fs/cgroup/pp-deep", "/tmp/cg-bind", NULL, MS_BIND, NULL), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy allow --ns any --cgroup-tree %s --pids 5 2>&1",
+			     "/tmp/cg-bind/d/d/d/d/d/d/d"), 2);
+	EXPECT_TRUE(strstr(out, "deeper than level 7") != NULL);
+	ASSERT_EQ(umount("/tmp/cg-bind"), 0);
+	snprintf(out, sizeof(out), "allow ns any cgroup-tree-id %llu pids 5\n", inode_of(path));
+	write_policy_file(POLICY, out);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy apply " POLICY " 2>&1"), 1);
+	printf("# %s", out);
+	EXPECT_TRUE(strstr(out, "pidpolicy: " POLICY ":1: cgroup id ") != NULL);
+	EXPECT_TRUE(strstr(out, " is deeper than level 7") != NULL);
+	ASSERT_EQ(harness_sh(after, sizeof(after), "pidpolicy dump"), 0);
+	ASSERT_STREQ(before, after);
 	/* one level up is the deepest a tree may start */
 	*strrchr(path, '/') = '\0';
 	POLICY_OK("allow --ns any --cgroup-tree %s --pids 5", path);
+}
+
+/*
+ * A rule made with --cgroup PATH survives a reboot only as a path: dump
+ * writes paths (cgroup ids are per boot), and apply of the dump gives the
+ * same policy. Once the cgroup is gone, dump writes its rules as comments
+ * (they can never match) and apply refuses an id that names no cgroup.
+ */
+TEST(dump_writes_cgroup_paths_and_apply_refuses_gone_ids)
+{
+	char out[4096], want[256], first[4096], again[4096];
+	unsigned long long id;
+
+	fresh_policy();
+	ASSERT_TRUE(!mkdir("/sys/fs/cgroup/restorejob", 0755) || errno == EEXIST);
+	id = inode_of("/sys/fs/cgroup/restorejob");
+	POLICY_OK("allow --ns any --cgroup /sys/fs/cgroup/restorejob --pids 5000");
+	POLICY_OK("allow --ns any --cgroup-tree /sys/fs/cgroup/restorejob --pids 5001");
+	ASSERT_EQ(harness_sh(first, sizeof(first), "pidpolicy dump | tee " POLICY), 0);
+	printf("%s", first);
+	EXPECT_TRUE(strstr(first, "\nallow ns any cgroup /sys/fs/cgroup/restorejob pids 5000\n") != NULL);
+	EXPECT_TRUE(strstr(first, "\nallow ns any cgroup-tree /sys/fs/cgroup/restorejob pids 5001\n") != NULL);
+	POLICY_OK("apply " POLICY);
+	ASSERT_EQ(harness_sh(again, sizeof(again), "pidpolicy dump"), 0);
+	ASSERT_STREQ(again, first);
+
+	ASSERT_EQ(rmdir("/sys/fs/cgroup/restorejob"), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy dump"), 0);
+	snprintf(want, sizeof(want),
+		 "\n# cannot be applied, no cgroup has this id now: allow ns any cgroup-id %llu pids 5000\n", id);
+	EXPECT_TRUE(strstr(out, want) != NULL);
+	snprintf(want, sizeof(want), "allow ns any cgroup-id %llu pids 5000\n", id);
+	write_policy_file(POLICY, want);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy apply " POLICY " 2>&1"), 1);
+	printf("# %s", out);
+	snprintf(want, sizeof(want), "pidpolicy: " POLICY ":1: no cgroup id %llu exists now", id);
+	EXPECT_TRUE(strstr(out, want) != NULL);
+	ASSERT_EQ(harness_sh(again, sizeof(again), "pidpolicy dump | grep -c 'cannot be applied, no cgroup'"), 0);
+	EXPECT_STREQ(again, "2\n");
 }
 
 /* "ns" is a number in every JSON output: 0 is any. */
