@@ -50,13 +50,16 @@ static int cgroup_open(__u64 id)
 		char buf[sizeof(struct file_handle) + sizeof(__u64)];
 	} h = { .fh = { .handle_bytes = sizeof(__u64), .handle_type = FILEID_KERNFS } };
 	struct statfs sfs;
+	struct stat st;
 	int mnt, fd;
 
 	memcpy(h.fh.f_handle, &id, sizeof(id));
 	mnt = open(CGROUP_MOUNT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (mnt < 0)
 		return -errno;
-	if (fstatfs(mnt, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+	/* the whole hierarchy: a subtree's paths would name other cgroups */
+	if (fstatfs(mnt, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC ||
+	    fstat(mnt, &st) || st.st_ino != CGROUP_ROOT_ID) {
 		close(mnt);
 		return -EXDEV;
 	}
@@ -166,5 +169,11 @@ int cgroup_name(__u64 id, char *buf, size_t len)
 	if (n <= 0 || (size_t)n >= len)
 		return 0;
 	buf[n] = '\0';
-	return buf[0] == '/' && !strpbrk(buf, " \t\r\n#");
+	if (buf[0] != '/')
+		return 0;
+	/* a policy file token: no white space of any kind, no control, no '#' */
+	for (; *buf; buf++)
+		if ((unsigned char)*buf <= ' ' || *buf == 0x7f || *buf == '#')
+			return 0;
+	return 1;
 }

@@ -306,15 +306,20 @@ static int reapply(const char *path, const struct policy *p)
 
 /*
  * Where FILE cannot be applied whole the hook still goes on, with no rule
- * and the file's default mode (enforce where it names none or cannot be
- * read): a boot with a broken file refuses chosen pids rather than leaving
- * the host without a policy.
+ * and as default the strictest mode the file names (enforce where it names
+ * none or cannot be read): a boot with a broken file refuses chosen pids
+ * rather than leaving the host without a policy.
  */
 static __u32 fail_closed_mode(const struct policy *file)
 {
-	if (file->nr_modes && file->modes[0].ns_inum == PIDPOLICY_NS_ANY)
-		return file->modes[0].mode;
-	return PIDPOLICY_MODE_ENFORCE;
+	__u32 mode = PIDPOLICY_MODE_UNSET;
+	size_t i;
+
+	/* the strictest the file names: a namespace it enforces stays enforced */
+	for (i = 0; i < file->nr_modes; i++)
+		if (file->modes[i].mode > mode && file->modes[i].mode <= PIDPOLICY_MODE_ENFORCE)
+			mode = file->modes[i].mode;
+	return mode == PIDPOLICY_MODE_UNSET ? PIDPOLICY_MODE_ENFORCE : mode;
 }
 
 /*
@@ -388,8 +393,8 @@ static int open_pin_dir(void)
 {
 	int dir = lock_pin_dir(true);
 
-	if (dir < 0 && (errno == ELOOP || errno == ENOTDIR))
-		check_pin_dir(dir);	/* a symlink or a file: says so */
+	if (dir < 0 && (errno == EPERM || errno == ELOOP || errno == ENOTDIR))
+		check_pin_dir(dir);	/* not root's, a symlink or a file: says so */
 	else if (dir < 0)
 		err_msg("failed to create %s: %s", PIDPOLICY_PIN_DIR, strerror(errno));
 	else if (check_pin_dir(dir)) {
@@ -431,8 +436,10 @@ static int load_locked(const struct env *env, int dir, const struct policy *p,
 /* load when loaded already: the file, if any, replaces the policy. */
 static int load_again(const struct env *env, const struct policy *p, int file_err)
 {
-	if (file_err)
-		return file_err;	/* the policy in force stays */
+	if (file_err) {
+		note_msg("the policy in force is unchanged");
+		return file_err;
+	}
 	if (env->policy_arg)
 		return reapply(env->policy_arg, p);
 	say("pidpolicy: already loaded\n");
@@ -482,6 +489,10 @@ int cmd_unload(const struct env *env, const struct pins *unused)
 	err = lock_for_unload(&pins);
 	if (err == -ENOENT) {
 		err_msg("not loaded");
+		return EXIT_RUNTIME;
+	}
+	if (err == -EPERM || err == -ELOOP || err == -ENOTDIR) {
+		check_pin_dir(-1);	/* not root's, a symlink or a file: says so */
 		return EXIT_RUNTIME;
 	}
 	if (err) {

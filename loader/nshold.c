@@ -399,7 +399,7 @@ static void report_dead(const struct policy_ns *given, size_t nr_given,
 static int delete_ns_keys(int fd, size_t key_size, size_t inum_off, __u32 inum)
 {
 	size_t n, i, j;
-	char *keys;
+	char *keys = NULL;
 	__u32 k;
 	int err = map_keys(fd, key_size, (void **)&keys, &n);
 

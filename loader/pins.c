@@ -53,18 +53,34 @@ const char *const attach_order[NR_PROGS] = {
 	"retire_ns", "free_pid_entry", "alloc_pid_exit", "pid_choose",
 };
 
+/* A pin directory root's alone: none other could have made its pins. */
+static bool pin_dir_safe(const struct stat *st)
+{
+	return S_ISDIR(st->st_mode) && st->st_uid == 0 &&
+	       !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
 bool is_loaded(void)
 {
-	return access(LINK_PIN, F_OK) == 0;
+	struct stat dir, link;
+
+	/*
+	 * Whoever can write to the bpffs root (often 1777) can make a
+	 * directory or a symlink with a pid_choose_link in it: that proves
+	 * nothing, and load must not take it for a load.
+	 */
+	return !lstat(PIDPOLICY_PIN_DIR, &dir) && pin_dir_safe(&dir) &&
+	       !lstat(LINK_PIN, &link) && S_ISREG(link.st_mode) && link.st_uid == 0;
 }
 
 bool is_incomplete(void)
 {
 	struct dirent *de;
 	bool found = false;
+	struct stat st;
 	DIR *d;
 
-	if (is_loaded())
+	if (is_loaded() || lstat(PIDPOLICY_PIN_DIR, &st) || !pin_dir_safe(&st))
 		return false;
 	d = opendir(PIDPOLICY_PIN_DIR);
 	while (d && !found && (de = readdir(d)))
@@ -248,7 +264,13 @@ int lock_pin_dir(bool create)
 			continue;
 		if (fd < 0)
 			return -1;
-		if (flock(fd, LOCK_EX) || fstat(fd, &locked)) {
+		/* checked before the lock, which its owner could hold forever */
+		if (fstat(fd, &locked) || !pin_dir_safe(&locked)) {
+			close(fd);
+			errno = EPERM;
+			return -1;
+		}
+		if (flock(fd, LOCK_EX)) {
 			close(fd);
 			return -1;
 		}
@@ -272,7 +294,7 @@ int check_pin_dir(int dir)
 {
 	struct stat st;
 
-	if (!fstat(dir, &st) && st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)))
+	if (!fstat(dir, &st) && pin_dir_safe(&st))
 		return 0;
 	err_msg("%s is not a directory only root can write to: remove it, then load",
 		PIDPOLICY_PIN_DIR);

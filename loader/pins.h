@@ -106,10 +106,12 @@ int read_gen(struct pins *pins);
 int lock_for_unload(struct pins *pins);
 /*
  * Open and lock PIDPOLICY_PIN_DIR (made first if create), as load and unload
- * do. The locked fd, or -1 with errno set.
+ * do. The locked fd, or -1 with errno set: EPERM (ELOOP, ENOTDIR) for a
+ * directory that is not root's alone (a symlink, a file), see
+ * check_pin_dir().
  */
 int lock_pin_dir(bool create);
-/* The pin directory dir must be root's alone; prints why not. */
+/* The pin directory dir must be root's alone; prints why not (dir -1: it is not). */
 int check_pin_dir(int dir);
 
 #endif /* PIDPOLICY_PINS_H */

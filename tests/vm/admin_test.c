@@ -591,7 +591,7 @@ TEST_TIMEOUT(load_with_policy_fails_closed_and_attaches_only_a_filled_policy, 60
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy dump | sed '/^#/d'"), 0);
 	EXPECT_STREQ(out, "mode default enforce\n");
 
-	/* a file that parses names its default: that one */
+	/* a file that parses: the strictest mode it names */
 	snprintf(text, sizeof(text), "mode default audit\nmode ns %u off\n", dead_pidns_inum());
 	write_policy_file(POLICY, text);
 	POLICY_OK("unload");
@@ -599,6 +599,21 @@ TEST_TIMEOUT(load_with_policy_fails_closed_and_attaches_only_a_filled_policy, 60
 	EXPECT_TRUE(strstr(out, "mode default audit instead") != NULL);
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy dump | sed '/^#/d'"), 0);
 	EXPECT_STREQ(out, "mode default audit\n");
+	/*
+	 * a tenant removes the cgroup a rule names: the namespace the file
+	 * enforces stays enforced, though the file's default is off
+	 */
+	ASSERT_TRUE(!mkdir("/sys/fs/cgroup/pp-gone", 0755) || errno == EEXIST);
+	snprintf(text, sizeof(text), "mode default off\nmode ns %u enforce\n"
+		 "allow ns any cgroup-id %llu pids 5\n", ns_inum_of(0),
+		 inode_of("/sys/fs/cgroup/pp-gone"));
+	ASSERT_EQ(rmdir("/sys/fs/cgroup/pp-gone"), 0);
+	write_policy_file(POLICY, text);
+	POLICY_OK("unload");
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load --policy " POLICY " 2>&1"), 1);
+	EXPECT_TRUE(strstr(out, POLICY ":3: no cgroup id ") != NULL);
+	EXPECT_TRUE(strstr(out, "mode default enforce instead") != NULL);
+	ASSERT_EQ(try_clone2(pid), EPERM);
 
 	/* the fixed file, by apply (systemctl reload) or load (restart) */
 	snprintf(text, sizeof(text), "mode default enforce\nallow ns any uid 0 pids %d\n", pid);
@@ -620,7 +635,45 @@ TEST_TIMEOUT(load_with_policy_fails_closed_and_attaches_only_a_filled_policy, 60
 	/* and a bad file then leaves the policy in force as it was */
 	write_policy_file(POLICY, "mode default enforce\nbogus\n");
 	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load --policy " POLICY " 2>&1"), 2);
+	EXPECT_TRUE(strstr(out, "pidpolicy: the policy in force is unchanged\n") != NULL);
 	ASSERT_EQ(try_clone2(pid + 1), 0);
+}
+
+/*
+ * Whoever can write to the bpffs root (1777 as a plain mount makes it)
+ * makes /sys/fs/bpf/pidpolicy before root loads: a directory of its own,
+ * or a symlink, with a pid_choose_link in it. Load must not take that for
+ * a load ("already loaded", exit 0, nothing attached), nor wait on a lock
+ * its owner holds: it refuses, naming the fix, and status says not loaded.
+ */
+TEST_TIMEOUT(a_pin_directory_not_roots_alone_is_no_load, 300)
+{
+	const char *want = "pidpolicy: " PIDPOLICY_PIN_DIR " is not a directory only root can write to: remove it, then load\n";
+	char out[1024];
+	int lock;
+
+	harness_sh(NULL, 0, "pidpolicy unload 2>&1");
+	/* bpffs makes no plain files: a directory stands in for the pin */
+	ASSERT_EQ(mkdir(PIDPOLICY_PIN_DIR, 0700), 0);
+	ASSERT_EQ(mkdir(PIN("pid_choose_link"), 0700), 0);
+	ASSERT_EQ(chown(PIDPOLICY_PIN_DIR, 65534, 65534), 0);
+	lock = lock_dir(PIDPOLICY_PIN_DIR, LOCK_EX);	/* its owner holds it */
+	ASSERT_EQ(harness_sh(out, sizeof(out), "timeout 60 pidpolicy load 2>&1"), 1);
+	EXPECT_STREQ(out, want);
+	close(lock);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy status 2>&1"), 0);
+	EXPECT_TRUE(strstr(out, "loaded:         no\n") != NULL);
+	ASSERT_EQ(harness_sh(NULL, 0, "rm -r " PIDPOLICY_PIN_DIR), 0);
+
+	ASSERT_EQ(harness_sh(NULL, 0, "mkdir -p /tmp/fake-pins && touch /tmp/fake-pins/pid_choose_link"), 0);
+	ASSERT_EQ(symlink("/tmp/fake-pins", PIDPOLICY_PIN_DIR), 0);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy load 2>&1"), 1);
+	EXPECT_STREQ(out, want);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy unload 2>&1"), 1);
+	EXPECT_STREQ(out, want);
+	ASSERT_EQ(unlink(PIDPOLICY_PIN_DIR), 0);
+	POLICY_OK("load 2>&1");
+	POLICY_OK("unload 2>&1");
 }
 
 /* --- cgroup-tree rules and explain of a whole caller ----------------------- */
@@ -634,6 +687,9 @@ TEST_TIMEOUT(cgroup_tree_rule_matches_the_tree_and_nothing_else, 300)
 {
 	pid_t pid = pick_free_pid() + 300, child;
 	char out[4096];
+
+	/* whatever a_pin_directory_not_roots_alone_is_no_load left if it failed */
+	harness_sh(NULL, 0, "rm -rf " PIDPOLICY_PIN_DIR " 2>&1");
 
 	make_cgroups();
 	fresh_policy();
