@@ -21,10 +21,19 @@
 
 TEST_TIMEOUT(chosen_pid_count_never_drifts, 900)
 {
-	pid_t base = pick_free_pid() + 300, held[8] = {};
+	char pid_max[32] = "";
+	pid_t base, held[8] = {};
 	__u32 ns = ns_inum_of(0);
 	unsigned int seed = 1, i, live = 0, slot;
 
+	/*
+	 * Some 30,000 forks go round a pid_max of 32768 once: a short-lived
+	 * helper given a free slot's pid would make its choice fail EEXIST.
+	 * Far above where the kernel's next pid is, no helper gets one.
+	 */
+	ASSERT_GT(harness_read_file("/proc/sys/kernel/pid_max", pid_max, sizeof(pid_max)), 0);
+	ASSERT_EQ(try_write("/proc/sys/kernel/pid_max", "4194304"), 0);
+	base = pick_free_pid() + 1000000;
 	fresh_policy();
 	POLICY_OK("allow --ns any --pids %d-%d", base, base + 7);
 	/* chosen pids are counted only where a limit is in force */
@@ -53,6 +62,7 @@ TEST_TIMEOUT(chosen_pid_count_never_drifts, 900)
 		if (held[slot])
 			kill_and_reap(held[slot]);
 	ASSERT_EQ(chosen_live(ns), 0LL);
+	ASSERT_EQ(try_write("/proc/sys/kernel/pid_max", pid_max), 0);
 }
 
 /* A and B both allow 6100; each allows ten pids the other does not. */

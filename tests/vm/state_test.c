@@ -1097,8 +1097,8 @@ TEST_TIMEOUT(one_tenant_exhausts_only_its_own_share, 240)
 /*
  * Two processes hold chosen pids under a limit of 2 when the programs are
  * detached (their link pins removed, as an interrupted unload leaves them);
- * the processes exit unseen. A new load must not inherit their charges:
- * the limit admits two processes again.
+ * the processes exit unseen. A new load must not inherit their charges: it
+ * starts clean, and the same limit admits two processes again.
  */
 TEST_TIMEOUT(a_reload_does_not_inherit_charges_it_never_saw_released, 180)
 {
@@ -1114,6 +1114,9 @@ TEST_TIMEOUT(a_reload_does_not_inherit_charges_it_never_saw_released, 180)
 	kill_and_reap(b);
 	POLICY_OK("load");
 	ASSERT_EQ(chosen_live(ns), 0LL);
+	POLICY_OK("allow --ns any --pids %d-%d", base, base + 9);
+	POLICY_OK("mode --default enforce");
+	POLICY_OK("limit --ns /proc/self/ns/pid --max-chosen 2");
 	a = spawn_chosen(base + 2);
 	b = spawn_chosen(base + 3);
 	ASSERT_EQ(a, base + 2);
