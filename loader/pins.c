@@ -210,6 +210,15 @@ fail:
 	return EXIT_RUNTIME;
 }
 
+/* Does the open fd still name path (not a removed one, not a new one)? */
+static bool still_at(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !lstat(path, &b) && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 int open_pins(struct pins *pins, enum pins_lock lock)
 {
 	size_t i;
@@ -222,6 +231,15 @@ int open_pins(struct pins *pins, enum pins_lock lock)
 	err = lock_pins(pins, lock);
 	if (err)
 		return err;
+	/*
+	 * An unload we waited for removed what we locked: the pins now are
+	 * none, or a later load's, which our locks do not guard.
+	 */
+	if (!is_loaded() || !still_at(pins->readers, PIDPOLICY_READERS_LOCK) ||
+	    (pins->dir >= 0 && !still_at(pins->dir, PIDPOLICY_PIN_DIR))) {
+		err_msg("the policy was unloaded while this waited for its lock: run 'pidpolicy status'");
+		return EXIT_RUNTIME;
+	}
 	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
 		const struct pinned_map *m = &pinned_maps[i];
 

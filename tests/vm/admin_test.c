@@ -385,6 +385,45 @@ static void assert_readers_run(void)
 			     ">/dev/null 2>&1"), 0);
 }
 
+/*
+ * An edit waits behind an unload (we hold the writers' lock as it does,
+ * and remove the pins as it does): once the lock is free, the edit finds
+ * the pins gone and says so, rather than writing to whatever is pinned by
+ * then under a lock that guards nothing.
+ */
+TEST_TIMEOUT(an_edit_that_waited_for_an_unload_writes_nothing, 300)
+{
+	char out[1024];
+	int lock, fds[2];
+	pid_t edit;
+
+	fresh_policy();
+	lock = lock_dir(PIDPOLICY_PIN_DIR, LOCK_EX);
+	ASSERT_EQ(pipe(fds), 0);
+	edit = fork();
+	ASSERT_GE(edit, 0);
+	if (edit == 0) {
+		dup2(fds[1], 1);
+		dup2(fds[1], 2);
+		execlp("pidpolicy", "pidpolicy", "allow", "--ns", "any", "--pids", "5000",
+		       (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	sleep(2);	/* it waits for our lock */
+	ASSERT_EQ(waitpid(edit, NULL, WNOHANG), 0);
+	ASSERT_EQ(harness_sh(NULL, 0, "rm " PIDPOLICY_PIN_DIR "/*_link && "
+			     "rm -rf " PIDPOLICY_PIN_DIR "/*"), 0);
+	ASSERT_EQ(rmdir(PIDPOLICY_PIN_DIR), 0);
+	close(lock);
+	ASSERT_EQ(wait_exit(edit), 1);
+	memset(out, 0, sizeof(out));
+	ASSERT_GT(read(fds[0], out, sizeof(out) - 1), 0);
+	close(fds[0]);
+	EXPECT_STREQ(out, "pidpolicy: the policy was unloaded while this waited for its lock: run 'pidpolicy status'\n");
+	assert_nothing_attached();
+}
+
 /* An edit waits: timeout kills it, status 124 (busybox: 143). */
 static void assert_edit_waits(void)
 {
