@@ -122,30 +122,31 @@ static int ancestors_fail(int ret, const char *what, char *err, size_t errlen)
 	return parse_fail(err, errlen, "cannot walk up from cgroup %s: %s", what, strerror(-ret));
 }
 
-int parse_cgroup_tree(const char *path, __u64 *id, char *err, size_t errlen)
+/* Cgroup id, named what in messages, is at a level the program walks. */
+static int check_tree_level(__u64 id, const char *what, char *err, size_t errlen)
 {
 	__u64 ids[PIDPOLICY_CGROUP_TREE_LEVELS];
 	size_t n;
-	int ret;
+	int ret = cgroup_ancestors(id, ids, PIDPOLICY_CGROUP_TREE_LEVELS, &n);
 
+	return ret ? ancestors_fail(ret, what, err, errlen) : 0;
+}
+
+int parse_cgroup_tree(const char *path, __u64 *id, char *err, size_t errlen)
+{
 	if (parse_cgroup(path, id, err, errlen))
 		return -1;
-	ret = cgroup_ancestors(*id, ids, PIDPOLICY_CGROUP_TREE_LEVELS, &n);
-	return ret ? ancestors_fail(ret, path, err, errlen) : 0;
+	return check_tree_level(*id, path, err, errlen);
 }
 
 int check_cgroup_id(__u64 id, int tree, char *err, size_t errlen)
 {
-	__u64 ids[PIDPOLICY_CGROUP_TREE_LEVELS];
 	char what[32];
-	size_t n;
-	int ret, fd;
+	int fd;
 
 	snprintf(what, sizeof(what), "id %llu", (unsigned long long)id);
-	if (tree) {
-		ret = cgroup_ancestors(id, ids, PIDPOLICY_CGROUP_TREE_LEVELS, &n);
-		return ret ? ancestors_fail(ret, what, err, errlen) : 0;
-	}
+	if (tree)
+		return check_tree_level(id, what, err, errlen);
 	fd = cgroup_open(id);
 	if (fd < 0)
 		return ancestors_fail(fd, what, err, errlen);
