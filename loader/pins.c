@@ -49,6 +49,23 @@ int check_root(void)
 	return EXIT_RUNTIME;
 }
 
+/*
+ * Does this process see the host's uids? In a user namespace the root-only
+ * pins look like anyone's (root unmapped): "not loaded" would mislead.
+ */
+static bool in_initial_user_ns(void)
+{
+	unsigned long inside, outside, count;
+	bool initial = false;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+
+	if (f && fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		initial = !inside && !outside && count == 4294967295UL;
+	if (f)
+		fclose(f);
+	return initial;
+}
+
 const char *const attach_order[NR_PROGS] = {
 	"retire_ns", "free_pid_entry", "alloc_pid_exit", "pid_choose",
 };
@@ -225,7 +242,7 @@ int open_pins(struct pins *pins, enum pins_lock lock)
 	int err;
 
 	if (!is_loaded()) {
-		err_msg(errno == EACCES ? MSG_ROOT : MSG_NOT_LOADED);
+		err_msg(errno == EACCES || !in_initial_user_ns() ? MSG_ROOT : MSG_NOT_LOADED);
 		return EXIT_RUNTIME;
 	}
 	err = lock_pins(pins, lock);
