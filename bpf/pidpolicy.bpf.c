@@ -259,6 +259,19 @@ pidpolicy_lookup_ns(void *ctx, const struct pidpolicy_ns_policy_key *key)
 
 #include "pidpolicy_decide.h"
 
+/*
+ * pidpolicy_decide() as a global function, verified once for any query:
+ * inlined, every outcome of its lookups was a state the verifier walked
+ * the rest of pid_choose with (ten times the instructions, seconds per load).
+ */
+__noinline int decide(const struct pidpolicy_query *q, struct pidpolicy_decision *d)
+{
+	if (!q || !d)	/* a global function's pointers may be NULL */
+		return -1;
+	pidpolicy_decide(NULL, q, d);
+	return 0;
+}
+
 static __always_inline __u64 *config_slot(__u32 slot)
 {
 	return bpf_map_lookup_elem(&config, &slot);
@@ -302,11 +315,14 @@ static __always_inline struct pidpolicy_decisions *total(__u32 slot)
 }
 
 /*
- * The tenant of user namespace u: the uid owning its top-level ancestor.
- * Levels go down by one a parent, from at most 32.
+ * The tenant of user namespace user_ns (its address): the uid owning its
+ * top-level ancestor. Levels go down by one a parent, from at most 32.
+ * A global function, so verified once on its own: inlined, its loop's
+ * exits multiplied the states of every path through each caller.
  */
-static __always_inline __u32 tenant_of(struct user_namespace *u)
+__noinline __u32 tenant_of(__u64 user_ns)
 {
+	struct user_namespace *u = (void *)user_ns;
 	int i;
 
 	for (i = 0; i < 32 && BPF_CORE_READ(u, level) > 1; i++)
@@ -551,7 +567,7 @@ static __always_inline void report(const struct pidpolicy_query *q,
 			return;
 	}
 	/* worked out here, past the common case: an allow nobody watches */
-	caller_tenant = tenant_of(BPF_CORE_READ(task, cred, user_ns));
+	caller_tenant = tenant_of((__u64)BPF_CORE_READ(task, cred, user_ns));
 	if (caller_tenant != PIDPOLICY_TENANT_HOST) {
 		ring = &events;
 		if (!within_rate(caller_tenant, now)) {
@@ -621,15 +637,15 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 			break;
 	}
 
-	pidpolicy_decide(NULL, &q, &d);
+	decide(&q, &d);
 	/*
 	 * Count what will be created (ns_last_pid creates nothing) where a
 	 * limit is in force. A refusal fails alloc_pid(), whose exit gives
 	 * every charge of the call back.
 	 */
 	if (pidpolicy_limited(&d) && source != PID_CHOICE_NS_LAST_PID) {
-		live = charge(task, tenant_of(BPF_CORE_READ(task, cred, user_ns)), q.ns_inum,
-			      tenant_of(BPF_CORE_READ(ns, user_ns)), BPF_CORE_READ(ns, level), nr);
+		live = charge(task, tenant_of((__u64)BPF_CORE_READ(task, cred, user_ns)), q.ns_inum,
+			      tenant_of((__u64)BPF_CORE_READ(ns, user_ns)), BPF_CORE_READ(ns, level), nr);
 		if (live < 0)
 			pidpolicy_unaccounted(&d);
 		else
