@@ -263,11 +263,17 @@ pidpolicy_lookup_ns(void *ctx, const struct pidpolicy_ns_policy_key *key)
  * pidpolicy_decide() as a global function, verified once for any query:
  * inlined, every outcome of its lookups was a state the verifier walked
  * the rest of pid_choose with (ten times the instructions, seconds per load).
+ * It first gets the caller's cgroup ancestors at the levels tree rules use.
  */
-__noinline int decide(const struct pidpolicy_query *q, struct pidpolicy_decision *d)
+__noinline int decide(struct pidpolicy_query *q, struct pidpolicy_decision *d)
 {
+	int level;
+
 	if (!q || !d)	/* a global function's pointers may be NULL */
 		return -1;
+	for (level = 0; level < PIDPOLICY_CGROUP_TREE_LEVELS; level++)
+		q->cgroup_tree[level] = q->uses & PIDPOLICY_USES_TREE_LEVEL(level) ?
+					bpf_get_current_ancestor_cgroup_id(level) : 0;
 	pidpolicy_decide(NULL, q, d);
 	return 0;
 }
@@ -602,7 +608,7 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 	     enum pid_choice_source source, int ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 *gen = config_slot(PIDPOLICY_CONFIG_GEN);
+	__u64 *gen = config_slot(PIDPOLICY_CONFIG_GEN), *uses;
 	struct pidpolicy_ns_key ns_key = { .ns_inum = BPF_CORE_READ(ns, ns.inum) };
 	const struct pidpolicy_ns_index *own = bpf_map_lookup_elem(&ns_index, &ns_key);
 	struct pidpolicy_decisions *counters, *all;
@@ -626,17 +632,12 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 		.cgroup_id = bpf_get_current_cgroup_id(),
 	};
 	__s64 live;
-	int level;
 
 	if (ret)	/* an earlier BPF program on this hook refused */
 		return ret;
-	/* for cgroup-tree rules; 0 past the caller's own level */
-	for (level = 0; level < PIDPOLICY_CGROUP_TREE_LEVELS; level++) {
-		q.cgroup_tree[level] = bpf_get_current_ancestor_cgroup_id(level);
-		if (!q.cgroup_tree[level])
-			break;
-	}
-
+	/* written before the generation is switched to */
+	uses = config_slot(PIDPOLICY_CONFIG_USES + (q.gen & 1));
+	q.uses = uses ? *uses : PIDPOLICY_USES_ALL;
 	decide(&q, &d);
 	/*
 	 * Count what will be created (ns_last_pid creates nothing) where a

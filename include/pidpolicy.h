@@ -73,8 +73,20 @@ enum pidpolicy_config_slot {
 	 */
 	PIDPOLICY_CONFIG_TENANT_SHARE = 5,	/* 5, 6: one guest tenant */
 	PIDPOLICY_CONFIG_GUESTS_SHARE = 7,	/* 7, 8: all guest tenants */
-	PIDPOLICY_CONFIG_SLOTS = 9,
+	PIDPOLICY_CONFIG_USES = 9,		/* 9, 10: what generation gen's
+						 * rules use, at 9 + (gen & 1) */
+	PIDPOLICY_CONFIG_SLOTS = 11,
 };
+
+/*
+ * What a generation's rules use (config[PIDPOLICY_CONFIG_USES + (gen & 1)]):
+ * a bit per caller kind, and for cgroup-tree rules one per cgroup level. A
+ * decision looks up only the keys of what is used. The bits of a generation
+ * are set before its rules are written; one may stay set with no rule left.
+ */
+#define PIDPOLICY_USES_KIND(kind)	(1ULL << (kind))
+#define PIDPOLICY_USES_TREE_LEVEL(level) (1ULL << (8 + (level)))
+#define PIDPOLICY_USES_ALL		(~0ULL)
 
 enum pidpolicy_reason {
 	PIDPOLICY_REASON_RULE = 0,	/* allowed: a rule holds the pid */

@@ -16,8 +16,9 @@
  * lookup for each such rule found, and, if none was, 6 rule lookups for the
  * reason: at most 2 + 6 + 16 + 16 = 40, however many rules and ranges there
  * are; about half as many for a namespace without entries of its own, whose
- * keys are not looked up. Rules are found by exact key, and a rule's pids
- * are bitmaps found by (rule, chunk).
+ * keys are not looked up, and none for a kind of rule or a cgroup level that
+ * no rule of the generation uses (q->uses). Rules are found by exact key,
+ * and a rule's pids are bitmaps found by (rule, chunk).
  */
 #ifndef PIDPOLICY_DECIDE_H
 #define PIDPOLICY_DECIDE_H
@@ -32,7 +33,9 @@ struct pidpolicy_query {
 					 * its ns_index entry names its id */
 	__u64 uid;			/* caller's effective uid */
 	__u64 cgroup_id;		/* caller's cgroup v2 id */
-	/* ids of the caller's cgroup and its ancestors, any order, 0 unused */
+	__u64 uses;			/* what generation gen's rules use:
+					 * PIDPOLICY_USES_* bits */
+	/* ids of the caller's cgroup and its ancestors by level, 0 unused */
 	__u64 cgroup_tree[PIDPOLICY_CGROUP_TREE_LEVELS];
 };
 
@@ -69,11 +72,16 @@ static __always_inline int pidpolicy_first_candidate(const struct pidpolicy_quer
 	return q->own_entries ? 0 : 3;
 }
 
+static __always_inline __u32 pidpolicy_candidate_kind(int i)
+{
+	return i % 3 == 0 ? PIDPOLICY_CALLER_UID :
+	       i % 3 == 1 ? PIDPOLICY_CALLER_CGROUP : PIDPOLICY_CALLER_ANY;
+}
+
 static __always_inline void pidpolicy_candidate(const struct pidpolicy_query *q,
 						int i, struct pidpolicy_rule_key *key)
 {
-	__u32 kind = i % 3 == 0 ? PIDPOLICY_CALLER_UID :
-		     i % 3 == 1 ? PIDPOLICY_CALLER_CGROUP : PIDPOLICY_CALLER_ANY;
+	__u32 kind = pidpolicy_candidate_kind(i);
 
 	key->gen = q->gen;
 	key->ns_inum = i < 3 ? q->ns_inum : PIDPOLICY_NS_ANY;
@@ -81,6 +89,12 @@ static __always_inline void pidpolicy_candidate(const struct pidpolicy_query *q,
 	key->caller_kind = kind;
 	key->caller_id = kind == PIDPOLICY_CALLER_UID ? q->uid :
 			 kind == PIDPOLICY_CALLER_CGROUP ? q->cgroup_id : 0;
+}
+
+/* Is candidate i's kind of rule one the generation has? */
+static __always_inline int pidpolicy_candidate_used(const struct pidpolicy_query *q, int i)
+{
+	return (q->uses & PIDPOLICY_USES_KIND(pidpolicy_candidate_kind(i))) != 0;
 }
 
 /* The namespace's own mode and limit, each falling back to the default's. */
@@ -124,7 +138,8 @@ static __always_inline int pidpolicy_tree_holds(void *ctx,
 		key->caller_kind = PIDPOLICY_CALLER_CGROUP_TREE;
 		key->reserved = 0;
 		key->caller_id = q->cgroup_tree[i % PIDPOLICY_CGROUP_TREE_LEVELS];
-		if (!key->caller_id || !pidpolicy_lookup_rule(ctx, key))
+		if (!(q->uses & PIDPOLICY_USES_TREE_LEVEL(i % PIDPOLICY_CGROUP_TREE_LEVELS)) ||
+		    !key->caller_id || !pidpolicy_lookup_rule(ctx, key))
 			continue;
 		*any_rule = 1;
 		if (pidpolicy_rule_holds(ctx, key, q->pid))
@@ -156,7 +171,7 @@ static __always_inline void pidpolicy_decide(void *ctx,
 
 	for (i = pidpolicy_first_candidate(q); i < 6; i++) {
 		pidpolicy_candidate(q, i, &key);
-		if (pidpolicy_rule_holds(ctx, &key, q->pid))
+		if (pidpolicy_candidate_used(q, i) && pidpolicy_rule_holds(ctx, &key, q->pid))
 			break;
 	}
 	if (i < 6 || pidpolicy_tree_holds(ctx, q, &key, &any_rule)) {
@@ -167,7 +182,8 @@ static __always_inline void pidpolicy_decide(void *ctx,
 	}
 	for (i = pidpolicy_first_candidate(q); i < 6 && !any_rule; i++) {
 		pidpolicy_candidate(q, i, &key);
-		any_rule = pidpolicy_lookup_rule(ctx, &key) != 0;
+		any_rule = pidpolicy_candidate_used(q, i) &&
+			   pidpolicy_lookup_rule(ctx, &key) != 0;
 	}
 	d->reason = any_rule ? PIDPOLICY_REASON_RANGE : PIDPOLICY_REASON_NO_RULE;
 	d->verdict = d->mode == PIDPOLICY_MODE_ENFORCE ? PIDPOLICY_DENY : PIDPOLICY_AUDIT;

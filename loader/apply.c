@@ -183,14 +183,20 @@ static int write_policy(const struct pins *pins, const struct policy *p, __u32 g
 		.key_size = sizeof(struct pidpolicy_rule_key),
 		.value_size = sizeof(struct pidpolicy_rule),
 	};
+	__u64 uses = 0;
 	size_t i;
 	int err;
 
 	for (i = 0; i < p->nr_rules; i++) {
+		uses |= rule_uses(&p->rules[i].key);
 		err = queue_rule(&chunks, &rules, &p->rules[i], gen);
 		if (err)
 			goto out_free;
 	}
+	/* read by a decision once gen is switched to: this generation's alone */
+	err = write_uses(pins, gen, uses, false);
+	if (err)
+		goto out_free;
 	err = map_writes_flush(pins->rule_pids, &chunks);
 	if (err)
 		goto out_free;

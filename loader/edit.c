@@ -133,6 +133,9 @@ static int edit_rule(const struct pins *pins,
 
 	had_rule = !bpf_map_lookup_elem(pins->rules, rule, &old_rule);
 	err = plan_edits(pins, rule, r, n, allow, &edits, &nedits);
+	/* decisions look the rule up from before its first pid is written */
+	if (!err && allow)
+		err = write_uses(pins, pins->gen, rule_uses(rule), true);
 	for (i = 0; !err && i < nedits; i++) {
 		err = write_chunk(pins->rule_pids, &edits[i].key,
 				  !chunk_empty(&edits[i].new), &edits[i].new);

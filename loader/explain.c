@@ -133,6 +133,7 @@ int cmd_explain(const struct env *env, const struct pins *pins)
 		.pid = env->pid,
 		.uid = env->who.uid,
 		.cgroup_id = env->who.cgroup_id,
+		.uses = read_uses(pins, pins->gen),
 	};
 	struct policy_ns ns_arg = { env->rule.ns_inum, env->ns_fd, 0, env->ns_id };
 	struct pidpolicy_decision d = {};

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "cgroup.h"
 #include "maps.h"
 #include "pins.h"
 #include "policyfile.h"
@@ -287,6 +288,43 @@ int read_chosen_live(const struct pins *pins, __u32 ns_inum, __s64 *live)
 		return errno == ENOENT ? 0 : -errno;
 	*live = pidpolicy_live_count(&val, ns_inum);
 	return 0;
+}
+
+__u64 rule_uses(const struct pidpolicy_rule_key *rule)
+{
+	__u64 ids[PIDPOLICY_CGROUP_TREE_LEVELS], all = 0;
+	size_t n, level;
+
+	if (rule->caller_kind != PIDPOLICY_CALLER_CGROUP_TREE)
+		return PIDPOLICY_USES_KIND(rule->caller_kind);
+	if (!cgroup_ancestors(rule->caller_id, ids, PIDPOLICY_CGROUP_TREE_LEVELS, &n))
+		return PIDPOLICY_USES_TREE_LEVEL(n - 1);
+	for (level = 0; level < PIDPOLICY_CGROUP_TREE_LEVELS; level++)
+		all |= PIDPOLICY_USES_TREE_LEVEL(level);
+	return all;
+}
+
+__u64 read_uses(const struct pins *pins, __u32 gen)
+{
+	__u32 slot = PIDPOLICY_CONFIG_USES + (gen & 1);
+	__u64 uses;
+
+	return bpf_map_lookup_elem(pins->config, &slot, &uses) ? PIDPOLICY_USES_ALL : uses;
+}
+
+int write_uses(const struct pins *pins, __u32 gen, __u64 bits, bool add)
+{
+	__u32 slot = PIDPOLICY_CONFIG_USES + (gen & 1);
+	__u64 uses = bits;
+
+	if (add) {
+		if (bpf_map_lookup_elem(pins->config, &slot, &uses))
+			return -errno;
+		if ((uses | bits) == uses)
+			return 0;
+		uses |= bits;
+	}
+	return bpf_map_update_elem(pins->config, &slot, &uses, BPF_ANY) ? -errno : 0;
 }
 
 /* Rule keys of both maps (chunks without a summary are shown too), sorted. */

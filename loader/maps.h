@@ -54,6 +54,17 @@ int read_mode(const struct pins *pins, __u32 ns_inum, __u32 *mode);
 /* Live processes holding a pid chosen in ns_inum. */
 int read_chosen_live(const struct pins *pins, __u32 ns_inum, __s64 *live);
 
+/*
+ * The PIDPOLICY_USES_* bits a decision needs to look rule up: its kind's,
+ * for a cgroup-tree rule its cgroup's level's (every level's if its level
+ * cannot be told: the cgroup went).
+ */
+__u64 rule_uses(const struct pidpolicy_rule_key *rule);
+/* What generation gen's rules use (PIDPOLICY_USES_ALL if unreadable). */
+__u64 read_uses(const struct pins *pins, __u32 gen);
+/* Set generation gen's summary to bits, or add them to it if add. */
+int write_uses(const struct pins *pins, __u32 gen, __u64 bits, bool add);
+
 /* A rule as shown: its key and the ranges of its chunks. */
 struct rule_view {
 	struct pidpolicy_rule_key key;

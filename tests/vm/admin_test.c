@@ -773,6 +773,61 @@ TEST_TIMEOUT(cgroup_tree_rule_matches_the_tree_and_nothing_else, 300)
 }
 
 /*
+ * A decision looks up only the kinds of rule (and cgroup-tree levels) that
+ * the active generation's rules use, as apply and each edit record before
+ * writing a rule. Switching between a policy of uid rules and one of a
+ * cgroup-tree rule, and adding a uid rule by an edit, every rule is seen
+ * at once, and a rule of the old generation's kind no longer.
+ */
+TEST_TIMEOUT(decisions_see_every_kind_of_rule_as_generations_switch, 300)
+{
+	pid_t pid = pick_free_pid() + 300, child;
+	char uid_rules[256], tree_rules[256];
+
+	snprintf(uid_rules, sizeof(uid_rules),
+		 "mode default enforce\nallow ns any uid 0 pids %d\n", pid);
+	snprintf(tree_rules, sizeof(tree_rules),
+		 "mode default enforce\nallow ns any cgroup-tree " TREE " pids %d\n", pid + 1);
+	make_cgroups();
+	fresh_policy();
+	write_policy_file(POLICY, uid_rules);
+	POLICY_OK("apply " POLICY " 2>&1");
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		join_cgroup(TREE_LEAF);
+		ASSERT_EQ(try_clone2(pid), 0);
+		ASSERT_EQ(try_clone2(pid + 1), EPERM);
+		_exit(0);
+	}
+	ASSERT_EQ(wait_exit(child), 0);
+
+	write_policy_file(POLICY, tree_rules);
+	POLICY_OK("apply " POLICY " 2>&1");
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		join_cgroup(TREE_LEAF);
+		ASSERT_EQ(try_clone2(pid + 1), 0);
+		ASSERT_EQ(try_clone2(pid), EPERM);
+		_exit(0);
+	}
+	ASSERT_EQ(wait_exit(child), 0);
+
+	/* an edit of the active generation: its kind is looked up from now on */
+	POLICY_OK("allow --ns any --uid 0 --pids %d", pid);
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		join_cgroup(TREE_LEAF);
+		ASSERT_EQ(try_clone2(pid), 0);
+		ASSERT_EQ(try_clone2(pid + 1), 0);
+		_exit(0);
+	}
+	ASSERT_EQ(wait_exit(child), 0);
+}
+
+/*
  * explain --caller reads a process's cgroup from the 0:: line of
  * /proc/PID/cgroup, which does not escape a newline: a name holding one
  * would read as another cgroup (a sibling a rule allows, say). The kernel

@@ -992,6 +992,8 @@ static __u32 policy_verdict(const struct caller *cx, __u32 inum, pid_t pid, __s6
 		.own_entries = 1,
 		.uid = cx->uid,
 		.cgroup_id = cx->cgid,
+		/* every rule: the kernel's summary, written by apply, must agree */
+		.uses = PIDPOLICY_USES_ALL,
 	};
 	struct pidpolicy_decision d;
 
