@@ -612,7 +612,7 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 	struct pidpolicy_ns_key ns_key = { .ns_inum = BPF_CORE_READ(ns, ns.inum) };
 	const struct pidpolicy_ns_index *own = bpf_map_lookup_elem(&ns_index, &ns_key);
 	struct pidpolicy_decisions *counters, *all;
-	struct pidpolicy_decision d;
+	struct pidpolicy_decision d = {};
 	/*
 	 * One 8-byte load of the generation. The kernel copies a value that
 	 * userspace writes with memcpy(), which may store byte by byte; `apply`
@@ -638,7 +638,8 @@ int BPF_PROG(pid_choose, struct pid_namespace *ns, pid_t nr,
 	/* written before the generation is switched to */
 	uses = config_slot(PIDPOLICY_CONFIG_USES + (q.gen & 1));
 	q.uses = uses ? *uses : PIDPOLICY_USES_ALL;
-	decide(&q, &d);
+	if (decide(&q, &d))
+		return -PIDPOLICY_DENY_ERRNO;	/* no decision: fail closed */
 	/*
 	 * Count what will be created (ns_last_pid creates nothing) where a
 	 * limit is in force. A refusal fails alloc_pid(), whose exit gives

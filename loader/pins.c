@@ -148,8 +148,10 @@ int open_pinned_map(const char *name, __u32 type, __u32 key_size,
 		err_msg("failed to open pinned map %s: %s", path, strerror(errno));
 		return EXIT_RUNTIME;
 	}
+	/* config's slots are a layout too: an older load's has fewer */
 	if (bpf_obj_get_info_by_fd(*fd, &info, &len) || info.type != type ||
-	    info.key_size != key_size || info.value_size != value_size) {
+	    info.key_size != key_size || info.value_size != value_size ||
+	    (!strcmp(name, "config") && info.max_entries != PIDPOLICY_CONFIG_SLOTS)) {
 		err_msg("pinned map %s does not match this pidpolicy: run 'pidpolicy unload' and 'pidpolicy load'",
 			path);
 		return EXIT_RUNTIME;

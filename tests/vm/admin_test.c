@@ -363,6 +363,34 @@ TEST_TIMEOUT(pins_without_the_readers_lock_are_refused, 300)
 }
 
 /*
+ * Pins of a load by an older pidpolicy, whose config had fewer slots (no
+ * summary of what each generation's rules use): an edit there would write
+ * rules the programs of this version never look up, or fail on a slot
+ * that is not there. Every command refuses them, naming the fix.
+ */
+TEST_TIMEOUT(pins_of_an_older_config_layout_are_refused, 300)
+{
+	const char *want = "pidpolicy: pinned map " PIDPOLICY_PIN_DIR "/config does not match this pidpolicy: run 'pidpolicy unload' and 'pidpolicy load'\n";
+	char out[1024];
+	int fd;
+
+	fresh_policy();
+	ASSERT_EQ(unlink(PIN("config")), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "config", sizeof(__u32), sizeof(__u64),
+			    PIDPOLICY_CONFIG_USES, NULL);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(bpf_obj_pin(fd, PIN("config")), 0);
+	close(fd);
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy allow --ns any --pids 5000 2>&1"), 1);
+	EXPECT_STREQ(out, want);
+	write_policy_file(POLICY, "mode default enforce\n");
+	ASSERT_EQ(harness_sh(out, sizeof(out), "pidpolicy apply " POLICY " 2>&1"), 1);
+	EXPECT_STREQ(out, want);
+	POLICY_OK("unload 2>&1");
+	assert_nothing_attached();
+}
+
+/*
  * Open path (a directory) and flock it with op; not inherited, or the
  * pidpolicy we start would hold the lock it waits for.
  */
