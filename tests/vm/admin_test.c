@@ -800,6 +800,21 @@ TEST_TIMEOUT(cgroup_tree_rule_matches_the_tree_and_nothing_else, 300)
 	EXPECT_EQ(harness_sh(NULL, 0, "pidpolicy explain --ns any --caller 1 --uid 0 --pid 5 2>&1"), 2);
 }
 
+/* From TREE_LEAF, clone2 choosing a answers err_a, then choosing b err_b. */
+static void clone2_in_leaf(pid_t a, int err_a, pid_t b, int err_b)
+{
+	pid_t child = fork();
+
+	ASSERT_GE(child, 0);
+	if (child == 0) {
+		join_cgroup(TREE_LEAF);
+		ASSERT_EQ(try_clone2(a), err_a);
+		ASSERT_EQ(try_clone2(b), err_b);
+		_exit(0);
+	}
+	ASSERT_EQ(wait_exit(child), 0);
+}
+
 /*
  * A decision looks up only the kinds of rule (and cgroup-tree levels) that
  * the active generation's rules use, as apply and each edit record before
@@ -809,7 +824,7 @@ TEST_TIMEOUT(cgroup_tree_rule_matches_the_tree_and_nothing_else, 300)
  */
 TEST_TIMEOUT(decisions_see_every_kind_of_rule_as_generations_switch, 300)
 {
-	pid_t pid = pick_free_pid() + 300, child;
+	pid_t pid = pick_free_pid() + 300;
 	char uid_rules[256], tree_rules[256];
 
 	snprintf(uid_rules, sizeof(uid_rules),
@@ -820,39 +835,15 @@ TEST_TIMEOUT(decisions_see_every_kind_of_rule_as_generations_switch, 300)
 	fresh_policy();
 	write_policy_file(POLICY, uid_rules);
 	POLICY_OK("apply " POLICY " 2>&1");
-	child = fork();
-	ASSERT_GE(child, 0);
-	if (child == 0) {
-		join_cgroup(TREE_LEAF);
-		ASSERT_EQ(try_clone2(pid), 0);
-		ASSERT_EQ(try_clone2(pid + 1), EPERM);
-		_exit(0);
-	}
-	ASSERT_EQ(wait_exit(child), 0);
+	clone2_in_leaf(pid, 0, pid + 1, EPERM);
 
 	write_policy_file(POLICY, tree_rules);
 	POLICY_OK("apply " POLICY " 2>&1");
-	child = fork();
-	ASSERT_GE(child, 0);
-	if (child == 0) {
-		join_cgroup(TREE_LEAF);
-		ASSERT_EQ(try_clone2(pid + 1), 0);
-		ASSERT_EQ(try_clone2(pid), EPERM);
-		_exit(0);
-	}
-	ASSERT_EQ(wait_exit(child), 0);
+	clone2_in_leaf(pid + 1, 0, pid, EPERM);
 
 	/* an edit of the active generation: its kind is looked up from now on */
 	POLICY_OK("allow --ns any --uid 0 --pids %d", pid);
-	child = fork();
-	ASSERT_GE(child, 0);
-	if (child == 0) {
-		join_cgroup(TREE_LEAF);
-		ASSERT_EQ(try_clone2(pid), 0);
-		ASSERT_EQ(try_clone2(pid + 1), 0);
-		_exit(0);
-	}
-	ASSERT_EQ(wait_exit(child), 0);
+	clone2_in_leaf(pid, 0, pid + 1, 0);
 }
 
 /*
