@@ -58,16 +58,25 @@ static int check_bpf_lsm(void)
 	return EXIT_RUNTIME;
 }
 
+static int check_kernel_btf(void)
+{
+	if (!access(VMLINUX_BTF, R_OK))
+		return 0;
+	err_msg("kernel has no BTF (%s: %s): boot a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+		VMLINUX_BTF, strerror(errno));
+	return EXIT_RUNTIME;
+}
+
+/*
+ * Whether the kernel has the hook, asked only once a load failed: parsing
+ * the kernel's BTF again costs what libbpf's own parse does (half a
+ * second of a load under TCG).
+ */
 static int check_pid_choose_hook(void)
 {
 	struct btf *btf;
 	int id;
 
-	if (access(VMLINUX_BTF, R_OK)) {
-		err_msg("kernel has no BTF (%s: %s): boot a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-			VMLINUX_BTF, strerror(errno));
-		return EXIT_RUNTIME;
-	}
 	btf = btf__load_vmlinux_btf();
 	if (!btf) {
 		err_msg("failed to load kernel BTF from %s: %s", VMLINUX_BTF,
@@ -221,6 +230,8 @@ static int load_skel(struct pidpolicy_bpf *skel)
 
 	if (!err)
 		return 0;
+	if (check_pid_choose_hook())
+		return EXIT_RUNTIME;
 	err_msg("failed to load BPF programs: %s (run with -v for the verifier log)",
 		strerror(-err));
 	return EXIT_RUNTIME;
@@ -455,7 +466,7 @@ int cmd_load(const struct env *env, const struct pins *pins)
 	(void)pins;
 	err = check_bpf_lsm();
 	if (!err)
-		err = check_pid_choose_hook();
+		err = check_kernel_btf();
 	if (err)
 		return err;
 	if (env->policy_arg)
