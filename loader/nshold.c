@@ -483,7 +483,10 @@ int prepare_ns_entries(const struct pins *pins, const __u32 *inums, size_t n,
 	if (!err)
 		return 0;
 	ns_release(h);
-	err_msg("failed to index the policy's namespaces: %s (the policy is unchanged)",
-		strerror(-err));
+	if (err == -EMFILE)
+		err_msg("holding each namespace the policy names takes an open file, more than this process may open: raise the hard limit (ulimit -Hn, LimitNOFILE=) (the policy is unchanged)");
+	else
+		err_msg("failed to index the policy's namespaces: %s (the policy is unchanged)",
+			strerror(-err));
 	return EXIT_RUNTIME;
 }

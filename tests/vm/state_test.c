@@ -632,6 +632,16 @@ TEST_TIMEOUT(no_entry_is_written_for_a_number_no_live_pid_namespace_has, 300)
 	POLICY_OK("mode --ns /proc/self/ns/pid audit 2>&1");
 	POLICY_OK("limit --ns any --max-chosen 50 2>&1");
 
+	/* a live one this process may not hold a file for: says how to fix it */
+	snprintf(file, sizeof(file), "mode default off\nmode ns %u enforce\n", ns_inum_of(0));
+	write_policy_file("/tmp/fds.policy", file);
+	dump_policy(before, sizeof(before));
+	ASSERT_EQ(harness_sh(out, sizeof(out),
+			     "ulimit -n 40 && pidpolicy apply /tmp/fds.policy 2>&1"), 1);
+	assert_one_line_with(out, "pidpolicy: holding each namespace the policy names takes an open file, more than this process may open: raise the hard limit (ulimit -Hn, LimitNOFILE=) (the policy is unchanged)");
+	dump_policy(after, sizeof(after));
+	ASSERT_STREQ(after, before);
+
 	/*
 	 * `load --policy` of that file, on no load: no entry for X either; the
 	 * hook goes on with the file's default alone (fails closed)
