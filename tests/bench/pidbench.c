@@ -48,6 +48,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -916,6 +917,46 @@ static void set_state(int s)
 	series_add(&settle_secs, settle(500000));
 }
 
+/* ---- what size costs ----------------------------------------------------------------- */
+
+/*
+ * Files whose planning and duplicate checks were once quadratic: one rule
+ * of 2,000,000 ranges, applied; 65,536 mode lines, read whole and then
+ * refused at their first number, which no namespace has (no VM holds
+ * 65,536 live ones), so the time is the reading and the checks.
+ */
+#define BIG_RANGES	2000000
+#define BIG_MODES	65536
+#define DEAD_INUM	0xf8000000u	/* far above the numbers this VM hands out */
+
+static double big_ranges_secs, big_modes_secs;
+
+static void size_phase(void)
+{
+	char *modes[] = { "pidpolicy", "apply", WORK_DIR "/modes.policy", NULL };
+	/* pidpolicy holds a file per namespace named: let it try all */
+	struct rlimit files = { BIG_MODES + 1024, BIG_MODES + 1024 };
+	FILE *f;
+	int k;
+
+	f = policy_file("ranges.2m.policy", "enforce, one rule of 2,000,000 ranges");
+	fprintf(f, "mode default enforce\nallow ns any uid 0 pids 1");
+	for (k = 1; k < BIG_RANGES; k++)
+		fprintf(f, ",%d", 1 + 2 * k);
+	fprintf(f, "\n");
+	close_policy(f);
+	big_ranges_secs = pidpolicy("apply", WORK_DIR "/ranges.2m.policy", NULL);
+
+	f = policy_file("modes.policy", "65,536 mode lines, numbers no namespace has");
+	for (k = 0; k < BIG_MODES; k++)
+		fprintf(f, "mode ns %u enforce\n", DEAD_INUM + k);
+	close_policy(f);
+	if (setrlimit(RLIMIT_NOFILE, &files))
+		die("setrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+	if (!run(modes, &big_modes_secs))
+		die("pidpolicy apply took %s, whose namespaces are dead", modes[2]);
+}
+
 /* ---- BPF program run time (kernel.bpf_stats_enabled) -------------------------------- */
 
 struct prog_time {
@@ -1188,7 +1229,7 @@ struct target {
 	int pass;
 };
 
-static struct target targets[16];
+static struct target targets[24];
 static int nr_targets;
 
 static void target(const char *key, const char *what, double value,
@@ -1502,6 +1543,8 @@ int main(int argc, char **argv)
 	}
 	worker_stop(DEEP);
 	worker_stop(FILTERED);
+	progress("size: apply of %d ranges, %d mode lines", BIG_RANGES, BIG_MODES);
+	size_phase();
 	set_state(ST_NONE);
 
 	/* ---- a concurrent forker: wrong pids ---- */
@@ -1568,6 +1611,8 @@ int main(int argc, char **argv)
 			series_med(&apply_secs[coarse_states[i]]));
 	fprintf(tab, "; load %.2f, unload %.2f\n", series_med(&load_secs),
 		series_med(&unload_secs));
+	fprintf(tab, "  size: apply of one rule of %d ranges %.2f s; %d mode lines read and "
+		"checked %.2f s\n", BIG_RANGES, big_ranges_secs, BIG_MODES, big_modes_secs);
 
 	fprintf(tab, "\nBPF programs per op, kernel.bpf_stats_enabled (%d ops; the programs' "
 		"own run time, without their trampolines)\n", diag_ops());
@@ -1692,6 +1737,11 @@ int main(int argc, char **argv)
 	       ratio("policy_deep_clone2_32_vs_1",
 		     "31 ns deep, enforce, any-ns rule: 32 chosen / 1", &pol[ST_ANY][1],
 		     &pol[ST_ANY][0]), "<=", 1.03);
+	target("apply_2m_ranges_s", "pidpolicy apply, 1 rule of 2,000,000 ranges (s)",
+	       add_ratio("apply_2m_ranges_s", "pidpolicy apply, 1 rule of 2,000,000 ranges (s)",
+			 big_ranges_secs, NAN, NAN), "<=", 2);
+	add_ratio("read_65536_mode_lines_s", "pidpolicy apply, 65,536 mode lines read, refused (s)",
+		  big_modes_secs, NAN, NAN);
 	target("race_dance_wrong_pids", "concurrent forker: ns_last_pid dance wrong pids",
 	       (double)race_dance.wrong, ">", 0);
 	target("race_clone2_wrong_pids", "concurrent forker: clone2 wrong pids",
