@@ -230,10 +230,9 @@ static int load_skel(struct pidpolicy_bpf *skel)
 
 	if (!err)
 		return 0;
-	if (check_pid_choose_hook())
-		return EXIT_RUNTIME;
 	err_msg("failed to load BPF programs: %s (run with -v for the verifier log)",
 		strerror(-err));
+	check_pid_choose_hook();	/* says so when the kernel is the reason */
 	return EXIT_RUNTIME;
 }
 

@@ -276,6 +276,8 @@ static int raise_fd_limit(size_t n)
 {
 	struct rlimit r;
 
+	if (!n)		/* nothing to hold: whatever the limit */
+		return 0;
 	if (getrlimit(RLIMIT_NOFILE, &r))
 		return -errno;
 	if (r.rlim_cur != RLIM_INFINITY && n + 64 > r.rlim_cur) {

@@ -641,6 +641,8 @@ TEST_TIMEOUT(no_entry_is_written_for_a_number_no_live_pid_namespace_has, 300)
 	assert_one_line_with(out, "pidpolicy: holding each namespace the policy names takes an open file, more than this process may open: raise the hard limit (ulimit -Hn, LimitNOFILE=) (the policy is unchanged)");
 	dump_policy(after, sizeof(after));
 	ASSERT_STREQ(after, before);
+	/* a statement that names no namespace needs no file for one */
+	ASSERT_EQ(harness_sh(out, sizeof(out), "ulimit -n 40 && pidpolicy mode --default enforce 2>&1"), 0);
 
 	/*
 	 * `load --policy` of that file, on no load: no entry for X either; the
